@@ -1,0 +1,92 @@
+"""The one task-row schema every builder writes and every trainer, reward and evaluator reads.
+
+A row:
+    id          str   unique, stable (e.g. "medcalc/train/123", "calc/anion_gap/10042/2150-03-01T08:00")
+    task        str   "medcalc" | "calc" | "ehrshot/<name>" | "trial_match" | "pseudo/<task>" | ...
+    prompt      list  chat messages [{"role": "system"|"user", "content": str}, ...]
+    gold        str   JSON, see `GOLD_KINDS` (rewards parse it; `rewards.gold` documents every field)
+    patient_id  str   for patient-level splits and the leakage check
+    split       str   "train" | "val" | "test"
+    meta        str   JSON object with task-specific context (calculator id, trial limits, ...)
+
+Rows are stored as parquet (`<split>.parquet`) or JSONL, with a `manifest.json` beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("id", "task", "prompt", "gold", "patient_id", "split", "meta")
+GOLD_KINDS = ("decimal", "integer", "date", "weeks_days", "label")
+SPLITS = ("train", "val", "test")
+
+
+class TaskRowError(ValueError):
+    """A row or a task file does not follow the schema."""
+
+
+def check_row(row: dict[str, Any], where: str = "") -> None:
+    """Raise TaskRowError naming every problem with one row."""
+    problems = [f"missing column {c!r}" for c in COLUMNS if c not in row]
+    if not problems:
+        if not isinstance(row["prompt"], list) or not all(
+            isinstance(m, dict) and {"role", "content"} <= set(m) for m in row["prompt"]
+        ):
+            problems.append("prompt must be a list of {role, content} messages")
+        try:
+            gold = json.loads(row["gold"]) if isinstance(row["gold"], str) else row["gold"]
+            if gold.get("kind") not in GOLD_KINDS:
+                problems.append(f"gold kind {gold.get('kind')!r} not in {GOLD_KINDS}")
+        except (json.JSONDecodeError, AttributeError):
+            problems.append(f"gold is not a JSON object: {str(row['gold'])[:80]!r}")
+        if row["split"] not in SPLITS:
+            problems.append(f"split {row['split']!r} not in {SPLITS}")
+    if problems:
+        raise TaskRowError(f"task row {row.get('id', '?')}{' in ' + where if where else ''}: " + "; ".join(problems))
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write rows as JSONL (one row per line), checking each; returns the count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            check_row(row, str(path))
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def read_rows(path: str | Path, split: str | None = None) -> list[dict[str, Any]]:
+    """Read task rows from a .jsonl/.parquet file or a directory of them (optionally one split)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted([*path.glob("*.jsonl"), *path.glob("*.parquet")])
+        if split is not None:
+            files = [f for f in files if f.stem == split]
+        if not files:
+            raise TaskRowError(f"no task files{' for split ' + split if split else ''} in {path}")
+        rows = [r for f in files for r in read_rows(f)]
+    elif path.suffix == ".jsonl":
+        rows = []
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise TaskRowError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+    elif path.suffix == ".parquet":
+        import polars as pl
+
+        rows = pl.read_parquet(path).to_dicts()
+    else:
+        raise TaskRowError(f"{path}: expected a .jsonl or .parquet file, or a directory of them")
+    for row in rows:
+        check_row(row, str(path))
+    if split is not None:
+        rows = [r for r in rows if r["split"] == split]
+    return rows
