@@ -290,7 +290,9 @@ def _parse_input(spec: Input, raw: Any, assume_canonical: bool) -> Any:
             scale, offset = conversion(unit, spec.unit, spec.analyte)
         except UnitError as exc:
             raise _BadValue(str(exc), f"expected a unit convertible to {spec.unit}") from None
-        value = number * scale + offset
+        # Round away conversion noise (104 °F is 39.999999999999 °C in floating point) so a value on a
+        # published threshold stays on it; 12 significant digits is far below any clinical precision.
+        value = float(f"{number * scale + offset:.12g}")
     if spec.range is not None:
         lo, hi = spec.range
         if not lo <= value <= hi:

@@ -1,0 +1,212 @@
+"""The `ehrmind` command line: a thin typer app over the library.
+
+    ehrmind demo                     # init-model -> warmup -> rl -> eval on the bundled data, CPU, minutes
+    ehrmind warmup | rl | eval       # each stage on its own (defaults = the demo; --config for a recipe)
+    ehrmind validate RECIPE          # check a recipe without loading a model
+    ehrmind calc ... | ehrmind data ...
+
+Errors print one clear message and exit 1; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+app = typer.Typer(
+    help="Teach open LLMs clinical reasoning on local EHR data with verifiable rewards.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+_state = {"debug": False}
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Recipe YAML (default: the demo recipe).")]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Local checkpoint directory to start from.")]
+DataOpt = Annotated[str | None, typer.Option("--data", help="Task rows: `ehrmind data build` output dir or file.")]
+OutOpt = Annotated[str | None, typer.Option("--out", help="Runs root directory (default: runs).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override any field: --set training.learning_rate=1e-5")]
+TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow the checkpoint's own Python code.")]
+DownloadOpt = Annotated[bool, typer.Option("--allow-download", help="Allow fetching --model from a hub.")]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def default_recipe(stage: str) -> Path:
+    """The packaged default recipe for a stage (the bundled demo)."""
+    return Path(str(resources.files("ehrmind") / "data" / "defaults" / f"{stage}.yaml"))
+
+
+def _load(stage: str, config: Path | None, model: str | None, data: str | None, out: str | None,
+          sets: list[str] | None, trust: bool = False, download: bool = False):
+    from ehrmind.config import deep_merge, load_config, parse_overrides
+
+    overrides: dict = {}
+    if model:
+        overrides = deep_merge(overrides, {"model": {"path": model}})
+    if data:
+        overrides = deep_merge(overrides, {"data": {"train": data, "eval": data}})
+    if out:
+        overrides = deep_merge(overrides, {"output_dir": out})
+    if trust:
+        overrides = deep_merge(overrides, {"model": {"trust_remote_code": True}})
+    if download:
+        overrides = deep_merge(overrides, {"model": {"allow_download": True}})
+    overrides = deep_merge(overrides, parse_overrides(sets or []))
+    return load_config(config or default_recipe(stage), stage=stage, overrides=overrides)
+
+
+@app.command("init-model")
+def init_model(out: Annotated[Path, typer.Option("--out", help="Directory to write the model to.")] = Path(
+        "runs/tiny-model")) -> None:
+    """Build the tiny offline demo model (random weights, locally trained tokenizer).
+
+    Example: ehrmind init-model --out runs/tiny-model
+    """
+    from ehrmind.models import build_tiny_model
+
+    path = build_tiny_model(out)
+    console.print(f"tiny model written to [bold]{path}[/bold]")
+
+
+@app.command()
+def warmup(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, out: OutOpt = None,
+           set_: SetOpt = None, dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the data mix and two examples; train nothing.")] = False,
+           resume: Annotated[bool, typer.Option("--resume", help="Continue the latest warm-up run from its last checkpoint.")] = False,
+           trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False) -> None:
+    """Knowledge-injection SFT warm-up.
+
+    Example: ehrmind warmup --config recipes/medcalc/warmup.yaml --model /models/Qwen2.5-3B-Instruct
+    """
+    from ehrmind.warmup import run_warmup
+
+    cfg = _load("warmup", config, model, data, out, set_, trust_remote_code, allow_download)
+    run_warmup(cfg, dry_run=dry_run, resume=resume, echo=console.print)
+
+
+@app.command()
+def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, out: OutOpt = None,
+       set_: SetOpt = None,
+       resume: Annotated[bool, typer.Option("--resume", help="Continue the latest RL run from its last checkpoint.")] = False,
+       trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False) -> None:
+    """GRPO with verifiable rewards (starts from the latest warm-up unless --model is given).
+
+    Example: ehrmind rl --config recipes/medcalc/rl.yaml --set training.max_steps=200
+    """
+    from ehrmind.rl import run_rl
+
+    cfg = _load("rl", config, model, data, out, set_, trust_remote_code, allow_download)
+    run_rl(cfg, resume=resume, echo=console.print)
+
+
+@app.command("eval")
+def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, out: OutOpt = None,
+          set_: SetOpt = None,
+          samples: Annotated[int | None, typer.Option("--samples", "-k", help="Samples per row (pass@k).")] = None,
+          trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False) -> None:
+    """Generate on held-out rows, grade with the reward code, write metrics.json and report.md.
+
+    Example: ehrmind eval --model runs/rl/20261123-101500/final --data runs/data/mimic -k 12
+    """
+    from ehrmind.evaluate import run_eval
+
+    sets = list(set_ or []) + ([f"eval_samples={samples}"] if samples else [])
+    cfg = _load("eval", config, model, data, out, sets, trust_remote_code, allow_download)
+    run_dir, metrics = run_eval(cfg, echo=console.print)
+    _summary_table(metrics)
+    console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
+
+
+@app.command()
+def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check.")],
+             set_: SetOpt = None,
+             check_paths: Annotated[bool, typer.Option(help="Also check that data/model paths exist.")] = False) -> None:
+    """Check a recipe (types, unknown keys, reward names and weights) without loading a model.
+
+    Example: ehrmind validate recipes/medcalc/rl.yaml
+    """
+    import yaml
+
+    from ehrmind.config import load_config, parse_overrides
+
+    raw = yaml.safe_load(recipe.read_text()) if recipe.exists() else {}
+    stage = (raw or {}).get("stage", "rl")
+    load_config(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
+    console.print(f"[green]ok[/green] {recipe} ({stage})")
+
+
+@app.command()
+def demo(out: OutOpt = None) -> None:
+    """The whole loop on the bundled data with the tiny offline model: init-model, warmup, rl, eval.
+
+    Example: ehrmind demo --out runs
+    """
+    from ehrmind.evaluate import run_eval
+    from ehrmind.rl import run_rl
+    from ehrmind.train_common import ensure_tiny_model
+    from ehrmind.warmup import run_warmup
+
+    base = _load("eval", None, None, None, out, None)
+    console.rule("1/4 tiny model")
+    console.print(ensure_tiny_model(base.output_dir))
+    console.rule("2/4 warm-up (SFT)")
+    run_warmup(_load("warmup", None, None, None, out, None), echo=console.print)
+    console.rule("3/4 GRPO")
+    run_rl(_load("rl", None, None, None, out, None), echo=console.print)
+    console.rule("4/4 evaluation")
+    run_dir, metrics = run_eval(base, echo=console.print)
+    _summary_table(metrics)
+    console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
+
+
+def _summary_table(metrics: dict) -> None:
+    k = metrics["k"]
+    table = Table(title="evaluation summary")
+    for col in ("task", "rows", "pass@1", f"pass@{k}"):
+        table.add_column(col)
+    for task, v in metrics["per_task"].items():
+        table.add_row(task, str(v["n"]), f"{v.get('pass@1', 0):.1%}", f"{v.get(f'pass@{k}', 0):.1%}")
+    table.add_row("format compliance", str(metrics["samples"]), f"{metrics['format_compliance']:.1%}", "")
+    console.print(table)
+
+
+def _mount_subcommands() -> None:
+    """`ehrmind calc ...` and `ehrmind data ...` live in their own modules."""
+    import importlib
+
+    for name in ("calc", "data"):
+        try:
+            module = importlib.import_module(f"ehrmind.commands.{name}")
+        except ModuleNotFoundError:  # TEMP during development
+            continue
+        app.add_typer(module.app, name=name)
+
+
+def main() -> None:
+    _mount_subcommands()
+    try:
+        app()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # one clear message for every expected failure; traceback with --debug
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        console.print("(run with --debug for the traceback)", style="dim")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Typed recipe configs: YAML plus command-line overrides, validated before any model loads.
+
+A recipe is a YAML file whose header comment says how to run it. Every field can be overridden from the
+command line with `--set section.field=value` (values parsed as YAML scalars). `load_config` returns a
+validated pydantic model or raises one `ConfigError` that lists every problem: unknown keys, wrong types,
+missing paths, unknown reward names, weights that do not match rewards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+BUNDLED = "bundled"  # data source meaning the sample data shipped inside the package
+
+
+class ConfigError(ValueError):
+    """Every problem found in one recipe, with its location."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.problems = problems
+        body = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s):\n{body}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Strict):
+    train: str = BUNDLED  # task rows: a directory from `ehrmind data build`, a .jsonl/.parquet file, or "bundled"
+    eval: str = BUNDLED
+    tasks: list[str] = Field(default_factory=list)  # keep only these task names (prefix match); empty = all
+    max_train_rows: int | None = Field(default=None, ge=1)
+    max_eval_rows: int | None = Field(default=None, ge=1)
+    calculators: list[str] = Field(default_factory=list)  # bundled data: restrict to these calculator ids
+
+
+class RewardConfig(_Strict):
+    name: str
+    weight: float = 1.0
+    options: dict[str, Any] = Field(default_factory=dict)  # passed to rewards.make_reward
+
+
+class LoraConfig(_Strict):
+    enabled: bool = False
+    r: int = Field(default=16, ge=1)
+    alpha: int = Field(default=32, ge=1)
+    dropout: float = Field(default=0.05, ge=0, lt=1)
+    target_modules: list[str] | str = "all-linear"
+
+
+class ModelConfig(_Strict):
+    path: str | None = None  # None: latest warmup checkpoint (rl), else `fallback`
+    fallback: Literal["tiny", "none"] = "tiny"  # "none": no path and no earlier stage is an error (real recipes)
+    trust_remote_code: bool = False
+    allow_download: bool = False
+    dtype: Literal["auto", "bf16", "fp32", "fp16"] = "auto"
+
+
+class TrainingConfig(_Strict):
+    learning_rate: float = Field(default=2e-5, gt=0)
+    num_train_epochs: float = Field(default=1.0, gt=0)
+    max_steps: int = -1
+    per_device_train_batch_size: int = Field(default=8, ge=1)
+    gradient_accumulation_steps: int = Field(default=1, ge=1)
+    warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
+    lr_scheduler_type: str = "linear"
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    logging_steps: int = Field(default=5, ge=1)
+    save_steps: int = Field(default=50, ge=1)
+    save_total_limit: int | None = 2
+    seed: int = 0
+    bf16: bool | None = None  # None: on when a CUDA GPU with bf16 is present
+    gradient_checkpointing: bool = False
+    max_length: int = Field(default=1024, ge=16)  # SFT: prompt + completion tokens
+
+
+class GenerationConfig(_Strict):
+    num_generations: int = Field(default=4, ge=2)  # GRPO group size
+    max_prompt_length: int = Field(default=512, ge=16)
+    max_completion_length: int = Field(default=256, ge=8)
+    temperature: float = Field(default=1.0, gt=0)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    use_vllm: Literal["auto", "off", "colocate", "server"] = "auto"
+    vllm_gpu_memory_utilization: float = Field(default=0.3, gt=0, le=1)
+
+
+class GRPOConfigSection(_Strict):
+    beta: float = Field(default=0.001, ge=0)  # KL coefficient
+    num_iterations: int = Field(default=1, ge=1)
+    epsilon: float = Field(default=0.2, gt=0)
+    loss_type: str = "dapo"
+    scale_rewards: str = "group"
+
+
+class WarmupMix(_Strict):
+    """Knowledge-injection SFT data mix (counts of examples per source)."""
+
+    knowledge_cards: int = Field(default=2, ge=0)  # cards per calculator (each with a fresh worked example)
+    worked_solutions: bool = True  # every training row with a renderable solution
+    rationales_jsonl: str | None = None  # user-provided {prompt, rationale, answer} rows
+    task_rubrics: bool = True
+
+
+class RunConfig(_Strict):
+    stage: Literal["warmup", "rl", "eval"]
+    output_dir: str = "runs"
+    run_name: str | None = None  # default: a timestamp
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    grpo: GRPOConfigSection = Field(default_factory=GRPOConfigSection)
+    rewards: list[RewardConfig] = Field(default_factory=list)
+    warmup: WarmupMix = Field(default_factory=WarmupMix)
+    eval_samples: int = Field(default=1, ge=1)  # eval: k samples per row for pass@k
+    report: bool = True
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """["training.learning_rate=1e-5", "lora.enabled=true"] -> nested dict (values read as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError("--set", [f"{item!r}: expected section.field=value"])
+        key, raw = item.split("=", 1)
+        value = yaml.safe_load(raw) if raw.strip() else None
+        node = out
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(
+    path: str | Path | None,
+    *,
+    stage: str,
+    overrides: dict[str, Any] | None = None,
+    check_paths: bool = True,
+) -> RunConfig:
+    """Read a recipe (or the defaults), apply overrides, validate everything, return the config."""
+    source = str(path) if path else f"default {stage} config"
+    raw: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(source, [f"recipe file {p} does not exist"])
+        try:
+            raw = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
+        if not isinstance(raw, dict):
+            raise ConfigError(source, ["the recipe must be a YAML mapping"])
+    raw.setdefault("stage", stage)
+    raw = deep_merge(raw, overrides or {})
+    if raw.get("stage") != stage:
+        raise ConfigError(source, [f"stage: recipe is for {raw.get('stage')!r}, but this command runs {stage!r}"])
+    if stage == "rl" and not raw.get("rewards"):
+        raw["rewards"] = [{"name": "format", "weight": 0.2}, {"name": "calc_accuracy", "weight": 1.0}]
+    problems: list[str] = []
+    try:
+        config = RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            value = err.get("input")
+            shown = "" if isinstance(value, dict) else f" (got {value!r})"
+            problems.append(f"{loc}: {err['msg']}{shown}")
+        raise ConfigError(source, problems) from None
+    problems.extend(_semantic_problems(config, check_paths))
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
+    problems: list[str] = []
+    if config.stage == "rl":
+        from rewards import check_weights
+
+        names = [r.name for r in config.rewards]
+        weights = [r.weight for r in config.rewards]
+        problems.extend(f"rewards: {p}" for p in check_weights(names, weights))
+    if check_paths:
+        for field in ("train", "eval"):
+            value = getattr(config.data, field)
+            if value != BUNDLED and not Path(value).exists():
+                problems.append(f"data.{field}: path {value!r} does not exist (run `ehrmind data build` first)")
+        if config.warmup.rationales_jsonl and not Path(config.warmup.rationales_jsonl).exists():
+            problems.append(f"warmup.rationales_jsonl: {config.warmup.rationales_jsonl!r} does not exist")
+        if config.model.path and not config.model.allow_download:
+            p = Path(config.model.path)
+            if not (p / "config.json").exists():
+                problems.append(
+                    f"model.path: {config.model.path!r} is not a local checkpoint directory (no config.json)"
+                )
+    if config.stage == "rl" and config.training.per_device_train_batch_size % config.generation.num_generations:
+        # TRL needs whole groups per batch; saying it here beats a failure after the model has loaded.
+        problems.append(
+            "training.per_device_train_batch_size "
+            f"({config.training.per_device_train_batch_size}) must be a multiple of generation.num_generations "
+            f"({config.generation.num_generations})"
+        )
+    return problems
+
+
+def dump_config(config: RunConfig) -> str:
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,201 @@
+"""Evaluation: generate on held-out rows, grade with the same reward code, explain the failures.
+
+    ehrmind eval                                   # latest RL (else warm-up, else tiny) model on bundled test rows
+    ehrmind eval --model runs/rl/<run>/final --data runs/data/test --set eval_samples=12
+
+Writes `metrics.json` (for machines) and `report.md` (for people) into runs/eval/<timestamp>/.
+Metrics: format compliance and failure reasons; pass@1 and pass@k per task, calculator and category;
+EHRMIND's "reliable pass@k"; seen vs unseen calculators; and per calculator whether failures look like
+missing knowledge (low pass@k: warm up first) or misapplied knowledge (high pass@k, low pass@1: RL helps).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from ehrmind.config import RunConfig
+from ehrmind.task_data import load_split
+
+# Which reward grades correctness for which task (first one that applies to a row wins).
+ACCURACY_REWARDS = ("medcalc_accuracy", "calc_accuracy", "trial_label", "diagnosis_label")
+# EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator category / task.
+RELIABLE_SHARE = {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, "trial_match": 6 / 12}
+DEFAULT_RELIABLE_SHARE = 3 / 12
+
+
+def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: RunConfig, batch_size: int = 16,
+             progress=None) -> list[list[str]]:
+    """k completions per prompt with HF generate (greedy when k == 1)."""
+    import torch
+
+    tokenizer.padding_side = "left"
+    g = config.generation
+    outputs: list[list[str]] = []
+    model.eval()
+    for start in range(0, len(prompts), batch_size):
+        batch = prompts[start : start + batch_size]
+        texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in batch]
+        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        with torch.no_grad():
+            out = model.generate(
+                **enc,
+                max_new_tokens=g.max_completion_length,
+                do_sample=k > 1,
+                temperature=g.temperature if k > 1 else None,
+                top_p=g.top_p if k > 1 else None,
+                num_return_sequences=k,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        new = out[:, enc["input_ids"].shape[1] :]
+        decoded = tokenizer.batch_decode(new, skip_special_tokens=True)
+        outputs.extend(decoded[i * k : (i + 1) * k] for i in range(len(batch)))
+        if progress:
+            progress(len(batch))
+    return outputs
+
+
+def grade(rows: list[dict[str, Any]], completions: list[list[str]]) -> list[dict[str, Any]]:
+    """Per row: format ok per sample, correctness per sample, failure reasons."""
+    from rewards import make_reward
+    from rewards.parse import DEFAULT_FORMAT
+
+    k = len(completions[0]) if completions else 1
+    flat_rows = [r for r in rows for _ in range(k)]
+    flat = [c for cs in completions for c in cs]
+    columns = {c: [r[c] for r in flat_rows] for c in ("gold", "task", "meta")}
+    prompts = [r["prompt"] for r in flat_rows]
+    correct: list[float | None] = [None] * len(flat)
+    for name in ACCURACY_REWARDS:
+        scores = make_reward(name)(prompts=prompts, completions=flat, **columns)
+        correct = [c if c is not None else s for c, s in zip(correct, scores, strict=True)]
+    graded = []
+    for i, row in enumerate(rows):
+        samples = flat[i * k : (i + 1) * k]
+        parsed = [DEFAULT_FORMAT.parse(s) for s in samples]
+        scores = correct[i * k : (i + 1) * k]
+        meta = json.loads(row["meta"]) if isinstance(row.get("meta"), str) else (row.get("meta") or {})
+        graded.append(
+            {
+                "id": row["id"],
+                "task": row["task"],
+                "calculator": meta.get("calculator"),
+                "format_ok": [p.ok for p in parsed],
+                "format_reasons": [p.reason for p in parsed if not p.ok],
+                "correct": [bool(s and s > 0.5) for s in scores],
+                "graded": all(s is not None for s in scores),
+            }
+        )
+    return graded
+
+
+def _category(calc_id: str | None) -> str | None:
+    if not calc_id:
+        return None
+    import calculators
+
+    try:
+        return calculators.get(calc_id).category
+    except Exception:
+        return None
+
+
+def summarize(graded: list[dict[str, Any]], *, k: int, seen_calculators: set[str]) -> dict[str, Any]:
+    def rates(items: list[dict[str, Any]]) -> dict[str, Any]:
+        if not items:
+            return {"n": 0}
+        pass1 = sum(sum(g["correct"]) / len(g["correct"]) for g in items) / len(items)
+        passk = sum(any(g["correct"]) for g in items) / len(items)
+        return {"n": len(items), "pass@1": pass1, f"pass@{k}": passk}
+
+    by_task: dict[str, list] = defaultdict(list)
+    by_calc: dict[str, list] = defaultdict(list)
+    by_cat: dict[str, list] = defaultdict(list)
+    for g in graded:
+        by_task[g["task"]].append(g)
+        if g["calculator"]:
+            by_calc[g["calculator"]].append(g)
+            by_cat[_category(g["calculator"]) or "unknown"].append(g)
+    n_samples = sum(len(g["format_ok"]) for g in graded)
+    reasons = Counter(r for g in graded for r in g["format_reasons"])
+    per_calc = {}
+    for cid, items in sorted(by_calc.items()):
+        stats = rates(items)
+        share = RELIABLE_SHARE.get(_category(cid) or "", DEFAULT_RELIABLE_SHARE)
+        stats["reliable_pass@k"] = sum(sum(g["correct"]) / k >= share for g in items) / len(items)
+        stats["seen_in_training"] = cid in seen_calculators
+        stats["failure_mode"] = failure_mode(stats["pass@1"], stats[f"pass@{k}"], k)
+        per_calc[cid] = stats
+    seen = [g for g in graded if g["calculator"] in seen_calculators]
+    unseen = [g for g in graded if g["calculator"] and g["calculator"] not in seen_calculators]
+    return {
+        "k": k,
+        "rows": len(graded),
+        "samples": n_samples,
+        "ungraded_rows": sum(not g["graded"] for g in graded),
+        "format_compliance": sum(sum(g["format_ok"]) for g in graded) / max(n_samples, 1),
+        "format_failure_reasons": dict(reasons.most_common()),
+        "overall": rates(graded),
+        "per_task": {t: rates(v) for t, v in sorted(by_task.items())},
+        "per_category": {c: rates(v) for c, v in sorted(by_cat.items())},
+        "per_calculator": per_calc,
+        "seen_vs_unseen": {"seen": rates(seen), "unseen": rates(unseen)},
+    }
+
+
+def failure_mode(pass1: float, passk: float, k: int) -> str:
+    """EHRMIND's diagnosis: low pass@k = missing knowledge (SFT first); high pass@k, low pass@1 = misapplied."""
+    if pass1 >= 0.8:
+        return "solved"
+    if k == 1:
+        return "unknown (needs k > 1 samples)"
+    if passk < 0.25:
+        return "missing knowledge (warm up first)"
+    if passk - pass1 >= 0.25:
+        return "misapplied knowledge (RL helps)"
+    return "partially known"
+
+
+def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) -> tuple[Path, dict[str, Any]]:
+    from rich.progress import Progress
+
+    from ehrmind.models import load_model_and_tokenizer
+    from ehrmind.runs import latest_run, new_run_dir
+    from ehrmind.train_common import ensure_tiny_model
+
+    rows = load_split(config.data, "eval")
+    if model_path is None:
+        model_path = config.model.path
+    if model_path is None:
+        for stage in ("rl", "warmup"):
+            previous = latest_run(config.output_dir, stage)
+            if previous is not None:
+                model_path = str(previous / "final")
+                break
+        else:
+            model_path = ensure_tiny_model(config.output_dir)
+    run_dir = new_run_dir(config)
+    echo(f"model: {model_path}\nrun directory: {run_dir}\neval rows: {len(rows)} × {config.eval_samples} samples")
+    model, tokenizer = load_model_and_tokenizer(
+        model_path, trust_remote_code=config.model.trust_remote_code, allow_download=config.model.allow_download
+    )
+    k = config.eval_samples
+    with Progress(transient=True) as progress:
+        task = progress.add_task("generating", total=len(rows))
+        completions = generate(model, tokenizer, [r["prompt"] for r in rows], k=k, config=config,
+                               progress=lambda n: progress.advance(task, n))
+    graded = grade(rows, completions)
+    train_rows = load_split(config.data, "train")
+    seen = {json.loads(r["meta"]).get("calculator") for r in train_rows} - {None}
+    metrics = summarize(graded, k=k, seen_calculators=seen)
+    metrics["model"] = model_path
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    with (run_dir / "graded.jsonl").open("w") as fh:  # ids and scores only: no patient text
+        for g in graded:
+            fh.write(json.dumps(g) + "\n")
+    from ehrmind.report import write_eval_report
+
+    write_eval_report(run_dir, metrics)
+    return run_dir, metrics

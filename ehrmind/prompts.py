@@ -1,0 +1,47 @@
+"""Prompts: the one place that turns (context, question, gold) into chat messages.
+
+The answer format (the instructions the model sees and the parser that grades it) is one object,
+`rewards.parse.AnswerFormat`; this module only adds the system role and the answer hint derived from the
+gold's kind, so the task builders, warm-up, RL and evaluation all show the model the same contract.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SYSTEM_PROMPT = (
+    "You are a careful clinical reasoning assistant. Read the patient information, reason step by step, "
+    "and give a final answer that can be checked."
+)
+
+
+def answer_hint(gold: dict[str, Any] | str) -> str:
+    """What kind of answer is expected, in words (never the answer itself)."""
+    gold = json.loads(gold) if isinstance(gold, str) else gold
+    kind = gold["kind"]
+    if kind == "decimal":
+        unit = gold.get("unit")
+        if unit:
+            from calculators.units import display_unit
+
+            return f"a number in {display_unit(unit)}"
+        return "a number"
+    if kind == "integer":
+        return "an integer"
+    if kind == "date":
+        return "a date written MM/DD/YYYY"
+    if kind == "weeks_days":
+        return "a pair [weeks, days], e.g. [5, 2]"
+    if kind == "label":
+        return "one of: " + ", ".join(gold["choices"])
+    raise ValueError(f"unknown gold kind {kind!r}")
+
+
+def chat_prompt(context: str, question: str, gold: dict[str, Any] | str) -> list[dict[str, str]]:
+    """System + user messages for one task row."""
+    from rewards.parse import DEFAULT_FORMAT
+
+    system = f"{SYSTEM_PROMPT}\n{DEFAULT_FORMAT.instructions(answer_hint(gold))}"
+    user = f"{context.strip()}\n\n{question.strip()}" if context.strip() else question.strip()
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

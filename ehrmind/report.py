@@ -1,0 +1,142 @@
+"""Human-readable reports: metrics JSONL / metrics.json -> report.md (+ report.html) with PNG plots.
+
+Reports hold aggregate numbers only: no patient text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from ehrmind.runs import read_metrics
+
+CURVE_KEYS = ("loss", "reward", "kl", "completions/mean_length")
+
+
+def _plot_curves(records: list[dict[str, Any]], out: Path) -> list[str]:
+    """One PNG per metric family present in the log; returns the file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+    reward_keys = sorted({k for r in records for k in r if k.startswith("rewards/") and k.endswith("/mean")})
+    groups = {"loss": ["loss"], "reward": ["reward", *reward_keys], "kl": ["kl"],
+              "length": ["completions/mean_length"]}
+    for name, keys in groups.items():
+        series = {k: [(r["step"], r[k]) for r in records if isinstance(r.get(k), int | float)] for k in keys}
+        series = {k: v for k, v in series.items() if v}
+        if not series:
+            continue
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        for key, points in series.items():
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, marker="o", markersize=2, label=key)
+        ax.set_xlabel("step")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        file = f"{name}.png"
+        fig.savefig(out / file, dpi=110)
+        plt.close(fig)
+        made.append(file)
+    return made
+
+
+def _md_table(header: list[str], rows: list[list[Any]]) -> str:
+    def cell(v: Any) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _write(run_dir: Path, markdown: str) -> Path:
+    path = run_dir / "report.md"
+    path.write_text(markdown)
+    body = html.escape(markdown)
+    # Minimal HTML twin: the markdown as preformatted text plus the plots inline.
+    images = "".join(f'<p><img src="{p.name}"></p>' for p in sorted(run_dir.glob("*.png")))
+    (run_dir / "report.html").write_text(f"<html><body><pre>{body}</pre>{images}</body></html>")
+    return path
+
+
+def write_training_report(run_dir: Path, *, title: str, extra: dict[str, Any] | None = None) -> Path:
+    records = read_metrics(run_dir)
+    plots = _plot_curves(records, run_dir)
+    lines = [f"# {title}", "", f"Run directory: `{run_dir}`", ""]
+    if extra:
+        for key, value in extra.items():
+            lines.append(f"- **{key}**: `{json.dumps(value)}`")
+        lines.append("")
+    steps = [r for r in records if "loss" in r or "reward" in r]
+    if steps:
+        keys = [k for k in ("loss", "reward", "kl", "completions/mean_length") if any(k in r for r in steps)]
+        first, last = steps[0], steps[-1]
+        lines.append(_md_table(["metric", f"first (step {first['step']})", f"last (step {last['step']})"],
+                               [[k, first.get(k, ""), last.get(k, "")] for k in keys]))
+        lines.append("")
+    for plot in plots:
+        lines.append(f"![{plot}]({plot})")
+    return _write(run_dir, "\n".join(lines) + "\n")
+
+
+def write_eval_report(run_dir: Path, metrics: dict[str, Any]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    k = metrics["k"]
+    lines = [
+        "# Evaluation",
+        "",
+        f"Model: `{metrics.get('model')}`; {metrics['rows']} rows × {k} samples.",
+        "",
+        f"- Format compliance: **{metrics['format_compliance']:.1%}**",
+        f"- pass@1: **{metrics['overall'].get('pass@1', 0):.1%}**; pass@{k}: {metrics['overall'].get(f'pass@{k}', 0):.1%}",
+        "",
+        "## Per task",
+        _md_table(["task", "n", "pass@1", f"pass@{k}"],
+                  [[t, v["n"], v.get("pass@1", ""), v.get(f"pass@{k}", "")] for t, v in metrics["per_task"].items()]),
+        "",
+        "## Per category",
+        _md_table(["category", "n", "pass@1", f"pass@{k}"],
+                  [[c, v["n"], v.get("pass@1", ""), v.get(f"pass@{k}", "")] for c, v in metrics["per_category"].items()]),
+        "",
+        "## Per calculator (failure mode: missing vs misapplied knowledge)",
+        _md_table(["calculator", "n", "pass@1", f"pass@{k}", "reliable pass@k", "seen", "failure mode"],
+                  [[c, v["n"], v["pass@1"], v[f"pass@{k}"], v["reliable_pass@k"], v["seen_in_training"],
+                    v["failure_mode"]] for c, v in metrics["per_calculator"].items()]),
+        "",
+        "## Seen vs unseen calculators",
+        _md_table(["group", "n", "pass@1", f"pass@{k}"],
+                  [[g, v["n"], v.get("pass@1", ""), v.get(f"pass@{k}", "")] for g, v in metrics["seen_vs_unseen"].items()]),
+        "",
+        "## Format failures",
+        _md_table(["reason", "count"], [[r, n] for r, n in metrics["format_failure_reasons"].items()]) if
+        metrics["format_failure_reasons"] else "None.",
+        "",
+    ]
+    cats = metrics["per_category"]
+    if cats:
+        fig, ax = plt.subplots(figsize=(6, 3))
+        names = list(cats)
+        ax.bar(names, [cats[c].get("pass@1", 0) for c in names], label="pass@1")
+        ax.set_ylim(0, 1)
+        ax.set_title("accuracy by category")
+        fig.tight_layout()
+        fig.savefig(run_dir / "accuracy_by_category.png", dpi=110)
+        plt.close(fig)
+        lines.append("![accuracy by category](accuracy_by_category.png)")
+    # Reward curves of the run that produced the model, when it is an ehrmind run directory.
+    model_dir = Path(str(metrics.get("model", ""))).parent
+    if (model_dir / "metrics.jsonl").exists():
+        for plot in _plot_curves(read_metrics(model_dir), run_dir):
+            lines.append(f"![{plot} of the training run]({plot})")
+    return _write(run_dir, "\n".join(lines) + "\n")

@@ -1,0 +1,123 @@
+"""Stage 2: GRPO with verifiable rewards (TRL GRPOTrainer).
+
+    ehrmind rl                                            # bundled demo data, from the latest warm-up
+    ehrmind rl --config recipes/medcalc/rl.yaml --model runs/warmup/<run>/final
+    ehrmind rl --resume                                   # continue the latest run from its last checkpoint
+    accelerate launch --config_file recipes/accelerate/zero2.yaml -m ehrmind rl --config recipes/medcalc/rl.yaml
+
+Rewards are chosen by name in the recipe with weights (`rewards:` list); each name is registered once in
+`rewards/`. Generation uses vLLM (colocate by default) when it is installed and a GPU is present, and
+`model.generate` otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ehrmind.config import RunConfig
+from ehrmind.task_data import load_split
+
+DATASET_COLUMNS = ("prompt", "gold", "task", "meta", "id")
+
+
+def vllm_mode(config: RunConfig) -> str | None:
+    """"colocate"/"server" when vLLM should generate, None for plain generate."""
+    choice = config.generation.use_vllm
+    if choice == "off":
+        return None
+    if choice in ("colocate", "server"):
+        return choice
+    import importlib.util
+
+    import torch
+
+    return "colocate" if importlib.util.find_spec("vllm") and torch.cuda.is_available() else None
+
+
+def build_reward_functions(config: RunConfig):
+    from rewards import make_reward
+
+    funcs = [make_reward(r.name, **r.options) for r in config.rewards]
+    return funcs, [r.weight for r in config.rewards]
+
+
+def fit_prompts(rows: list[dict], tokenizer, max_tokens: int) -> tuple[list[dict], int]:
+    """Rows whose chat prompt fits `max_tokens` (never truncated: a cut record would change the gold)."""
+    kept = []
+    for row in rows:
+        ids = tokenizer.apply_chat_template(row["prompt"], tokenize=True, add_generation_prompt=True)
+        if hasattr(ids, "keys"):  # transformers 5 may return a BatchEncoding
+            ids = ids["input_ids"]
+        if len(ids) <= max_tokens:
+            kept.append(row)
+    return kept, len(rows) - len(kept)
+
+
+def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
+    rows = load_split(config.data, "train")
+    reward_funcs, weights = build_reward_functions(config)
+
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    from ehrmind.models import load_model_and_tokenizer
+    from ehrmind.runs import latest_checkpoint, latest_run, metrics_callback, new_run_dir
+    from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
+
+    previous = latest_run(config.output_dir, "rl", need="checkpoints") if resume else None
+    run_dir = previous or new_run_dir(config)
+    model_path = resolve_model(config, after_stage="warmup")
+    echo(f"model: {model_path}\nrun directory: {run_dir}\ntrain rows: {len(rows)}")
+    model, tokenizer = load_model_and_tokenizer(
+        model_path,
+        trust_remote_code=config.model.trust_remote_code,
+        allow_download=config.model.allow_download,
+        dtype=config.model.dtype,
+    )
+    rows, too_long = fit_prompts(rows, tokenizer, config.generation.max_prompt_length)
+    if too_long:
+        echo(f"skipped {too_long} rows whose prompt exceeds generation.max_prompt_length="
+             f"{config.generation.max_prompt_length} tokens")
+    if not rows:
+        raise ValueError("no training rows fit generation.max_prompt_length: raise it or shorten the prompts")
+    dataset = Dataset.from_list([{k: r[k] for k in DATASET_COLUMNS} for r in rows])
+    g = config.generation
+    mode = vllm_mode(config)
+    args = GRPOConfig(
+        **common_args(config, run_dir),
+        num_generations=g.num_generations,
+        max_completion_length=g.max_completion_length,
+        temperature=g.temperature,
+        top_p=g.top_p,
+        beta=config.grpo.beta,
+        num_iterations=config.grpo.num_iterations,
+        epsilon=config.grpo.epsilon,
+        loss_type=config.grpo.loss_type,
+        scale_rewards=config.grpo.scale_rewards,
+        reward_weights=weights,
+        use_vllm=mode is not None,
+        vllm_mode=mode or "colocate",
+        vllm_gpu_memory_utilization=g.vllm_gpu_memory_utilization,
+        log_completions=False,  # completions contain patient text: never logged by default
+    )
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward_funcs,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=peft_config(config),
+        callbacks=[metrics_callback(run_dir)],
+    )
+    checkpoint = latest_checkpoint(run_dir) if resume else None
+    if resume:
+        echo(f"resuming from {checkpoint}" if checkpoint else "no checkpoint to resume from: starting fresh")
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    final = save_final(trainer, tokenizer, run_dir)
+    echo(f"final model: {final}")
+    if config.report:
+        from ehrmind.report import write_training_report
+
+        write_training_report(run_dir, title="GRPO with verifiable rewards", extra={"rewards": dict(
+            zip([r.name for r in config.rewards], weights, strict=True))})
+    return run_dir

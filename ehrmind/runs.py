@@ -1,0 +1,112 @@
+"""Run directories: resolved config, environment versions, metrics JSONL, checkpoints, report.
+
+Every stage writes `runs/<stage>/<timestamp>/`:
+    config.yaml     the resolved, validated config (after CLI overrides)
+    env.json        python, platform and package versions, device
+    metrics.jsonl   one JSON object per logging step (loss, rewards, KL, lengths, ...)
+    checkpoints/    trainer checkpoints (resume from the latest with --resume)
+    final/          the final model + tokenizer
+    report.md       human-readable summary with plots
+No patient text is written here unless the user asks for samples.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ehrmind.config import RunConfig, dump_config
+
+PACKAGES = ("ehrmind", "torch", "transformers", "trl", "peft", "accelerate", "datasets", "vllm", "polars", "sympy")
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def environment() -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "started": datetime.now().isoformat(timespec="seconds"),
+    }
+    try:
+        import torch
+
+        env["cuda"] = torch.cuda.is_available()
+        env["devices"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except ImportError:
+        env["cuda"] = False
+    return env
+
+
+def new_run_dir(config: RunConfig) -> Path:
+    """Create runs/<stage>/<name or timestamp>/ and write config.yaml and env.json."""
+    name = config.run_name or datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(config.output_dir) / config.stage / name
+    if run_dir.exists() and any(run_dir.iterdir()) and config.run_name is None:
+        run_dir = run_dir.with_name(f"{name}-{int(time.time() * 1000) % 1000:03d}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(dump_config(config))
+    (run_dir / "env.json").write_text(json.dumps(environment(), indent=2))
+    return run_dir
+
+
+def latest_run(output_dir: str | Path, stage: str, need: str = "final") -> Path | None:
+    """The most recent run directory of a stage that contains `need` (e.g. its final model)."""
+    root = Path(output_dir) / stage
+    if not root.is_dir():
+        return None
+    candidates = sorted((p for p in root.iterdir() if (p / need).exists()), key=lambda p: p.stat().st_mtime)
+    return candidates[-1] if candidates else None
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    ckpts = sorted(
+        (p for p in (run_dir / "checkpoints").glob("checkpoint-*") if p.is_dir()),
+        key=lambda p: int(p.name.split("-")[-1]),
+    )
+    return ckpts[-1] if ckpts else None
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / "metrics.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def metrics_callback(run_dir: Path):
+    """A transformers TrainerCallback appending every log to metrics.jsonl (and reward parse stats)."""
+    from transformers import TrainerCallback
+
+    path = run_dir / "metrics.jsonl"
+
+    class MetricsJsonl(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not logs or not state.is_world_process_zero:
+                return
+            record = {"step": state.global_step, "epoch": state.epoch, **logs}
+            try:
+                from rewards import stats
+
+                record.update(stats.snapshot_and_reset())
+            except (ImportError, AttributeError):
+                pass
+            with path.open("a") as fh:
+                fh.write(json.dumps(record, default=float) + "\n")
+
+    return MetricsJsonl()

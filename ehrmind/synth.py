@@ -1,0 +1,103 @@
+"""Synthetic patients for calculator tasks: input values drawn from declared distributions.
+
+Gold answers always come from the calculators, so every synthetic row is verifiable. The distributions
+here are for realistic demo and warm-up data; `ehrmind synthesize` (MedSSR-style) builds on them with
+controllable shares of rare, extreme cases.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from calculators.formula import fmt
+from calculators.spec import Calculator, Input
+from calculators.units import display_unit
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A truncated normal in the input's canonical unit; `rare` is an (low, high) tail for oversampling."""
+
+    mean: float
+    sd: float
+    decimals: int = 1
+    rare: tuple[float, float] | None = None
+
+
+# Typical adult values in canonical units (approximate population distributions, for synthetic data only).
+DISTRIBUTIONS: dict[str, Dist] = {
+    "age": Dist(58, 17, 0, rare=(85, 100)),
+    "weight": Dist(78, 18, 1, rare=(140, 220)),
+    "height": Dist(170, 10, 0),
+    "creatinine": Dist(1.1, 0.5, 2, rare=(4.0, 9.0)),
+    "sodium": Dist(139, 4, 0, rare=(112, 124)),
+    "chloride": Dist(103, 4, 0),
+    "bicarbonate": Dist(24, 4, 0, rare=(6, 12)),
+    "albumin": Dist(3.8, 0.6, 1, rare=(1.2, 2.2)),
+    "glucose": Dist(115, 40, 0, rare=(400, 900)),
+    "bun": Dist(16, 7, 0, rare=(60, 140)),
+    "heart_rate": Dist(82, 16, 0, rare=(130, 180)),
+    "systolic_bp": Dist(128, 20, 0, rare=(70, 85)),
+    "diastolic_bp": Dist(76, 12, 0),
+    "calcium": Dist(9.2, 0.6, 1),
+    "qt_interval": Dist(400, 35, 0),
+    "bilirubin": Dist(0.9, 0.6, 1, rare=(8, 25)),
+    "inr": Dist(1.1, 0.3, 1, rare=(3, 6)),
+}
+
+
+def sample_value(spec: Input, rng: random.Random, rare: bool = False) -> Any:
+    """One plausible value for an input (in its canonical unit)."""
+    if spec.kind == "bool":
+        return rng.random() < 0.3
+    if spec.kind == "choice":
+        return rng.choice(spec.choices)
+    if spec.kind == "date":
+        raise ValueError(f"{spec.name}: date inputs need a calculator-specific generator")
+    lo, hi = spec.range if spec.range else (0.0, 100.0)
+    dist = DISTRIBUTIONS.get(spec.name)
+    if dist is None:
+        mid, half = (lo + hi) / 2, (hi - lo) / 2
+        dist = Dist(mid, half / 4, 1)
+    if rare and dist.rare:
+        value = rng.uniform(*dist.rare)
+    else:
+        value = rng.gauss(dist.mean, dist.sd)
+    value = min(max(value, lo), hi)
+    return round(value, dist.decimals) if dist.decimals else int(round(value))
+
+
+def sample_inputs(calc: Calculator, rng: random.Random, rare: bool = False) -> dict[str, Any]:
+    """A full set of valid inputs (retries until the calculator accepts them)."""
+    for _ in range(50):
+        values = {spec.name: sample_value(spec, rng, rare) for spec in calc.inputs}
+        try:
+            calc.evaluate(values, assume_canonical=True)
+        except Exception:  # out of a joint constraint (e.g. age range per branch): draw again
+            continue
+        return values
+    raise RuntimeError(f"{calc.id}: could not sample valid inputs in 50 tries")
+
+
+def render_note(calc: Calculator, values: dict[str, Any]) -> str:
+    """A short clinical note stating the inputs in words with units."""
+    sentences = []
+    age = values.get("age")
+    sex = values.get("sex")
+    if age is not None or sex is not None:
+        who = f"{fmt(float(age))}-year-old " if age is not None else ""
+        sentences.append(f"A {who}{sex or 'patient'} is seen today.")
+    for spec in calc.inputs:
+        if spec.name in ("age", "sex"):
+            continue
+        value = values[spec.name]
+        if spec.kind == "bool":
+            sentences.append(f"{spec.label}: {'yes' if value else 'no'}.")
+        elif spec.kind in ("choice", "date"):
+            sentences.append(f"{spec.label}: {value}.")
+        else:
+            unit = display_unit(spec.unit) if spec.unit else ""
+            sentences.append(f"{spec.label}: {fmt(float(value))}{' ' + unit if unit else ''}.")
+    return " ".join(sentences)
