@@ -30,6 +30,7 @@ UNIT_ALIASES: dict[str, str] = {
     "umol/l": "umol/L", "µmol/l": "umol/L", "mol/L": "mol/L", "nmol/L": "nmol/L", "pmol/L": "pmol/L",
     # equivalents: handled through the analyte's valence, see `_equivalent_base`
     "mEq/L": "meq/L", "meq/L": "meq/L", "meq/l": "meq/L", "mEq/l": "meq/L",
+    "mEq/mL": "meq/mL", "meq/mL": "meq/mL",  # MedCalc-Bench spelling (values are per litre: caught by range)
     # enzyme activity and hormone units (no conversion to mass is defined)
     "U/L": "U/L", "[IU]/L": "U/L", "IU/L": "U/L", "u/L": "U/L",
     "uIU/mL": "uU/mL", "µIU/mL": "uU/mL", "u[IU]/mL": "uU/mL", "mU/L": "mU/L", "m[IU]/L": "mU/L",
@@ -44,6 +45,7 @@ UNIT_ALIASES: dict[str, str] = {
     # temperature
     "Cel": "degC", "°C": "degC", "degC": "degC", "degrees celsius": "degC", "C": "degC",
     "[degF]": "degF", "°F": "degF", "degF": "degF", "degrees fahrenheit": "degF", "F": "degF",
+    "degrees fahreinheit": "degF",  # MedCalc-Bench v1.0 spelling (sic)
     # pressure
     "mm[Hg]": "mmHg", "mmHg": "mmHg", "mm hg": "mmHg", "mm Hg": "mmHg", "kPa": "kPa",
     # rates and times
@@ -54,6 +56,11 @@ UNIT_ALIASES: dict[str, str] = {
     "a": "year", "year": "year", "years": "year", "yr": "year", "mo": "month", "months": "month",
     "mL/min": "mL/min", "mL/min/{1.73_m2}": "mL/min", "mL/min/1.73m2": "mL/min", "mL/min/1.73 m²": "mL/min",
     "mL/h": "mL/hour", "mL/hr": "mL/hour",
+    "mL/day": "mL/day", "mL/d": "mL/day", "mL/24h": "mL/day",
+    # infusion doses (vasopressors)
+    "ug/kg/min": "ug/kg/min", "µg/kg/min": "ug/kg/min", "mcg/kg/min": "ug/kg/min",
+    # MedCalc-Bench writes cell counts per mm³ as bare "mm^3" (like "µL" above): a count, not a volume
+    "mm^3": "1/mm**3", "/mm^3": "1/mm**3",
     # dimensionless
     "%": "percent", "percent": "percent", "1": "dimensionless", "{ratio}": "dimensionless",
     "{score}": "dimensionless", "": "dimensionless",
@@ -64,6 +71,8 @@ DISPLAY_NAMES: dict[str, str] = {
     "year": "years", "1/min": "/min", "mmHg": "mm Hg", "percent": "%", "degC": "°C", "kg/m**2": "kg/m²",
     "m**2": "m²", "1e3/uL": "×10³/µL", "1e9/L": "×10⁹/L", "uU/mL": "µIU/mL", "umol/L": "µmol/L",
     "meq/L": "mEq/L", "dimensionless": "", "mL/min/{1.73_m2}": "mL/min/1.73 m²", "ms": "msec",
+    "ug": "µg", "ug/h": "µg/h", "day": "days",
+    "mOsm/kg": "mOsm/kg",  # output-only unit (calculated osmolality); pint has no osmole
 }
 
 

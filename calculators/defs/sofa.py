@@ -1,0 +1,392 @@
+"""Sequential (sepsis-related) Organ Failure Assessment score (SOFA, 0-24).
+
+Vincent 1996, table 1: six organ systems, 0-4 points each.
+- Respiration, PaO2/FiO2 (mm Hg): < 400 → 1; < 300 → 2; < 200 with respiratory support → 3;
+  < 100 with respiratory support → 4 (without support a ratio < 200 stays at 2).
+- Coagulation, platelets (×10³/mm³): < 150 → 1; < 100 → 2; < 50 → 3; < 20 → 4.
+- Liver, bilirubin (mg/dL): 1.2-1.9 → 1; 2.0-5.9 → 2; 6.0-11.9 → 3; ≥ 12.0 → 4.
+- Cardiovascular: MAP < 70 mm Hg → 1; dopamine ≤ 5 or dobutamine (any dose) → 2; dopamine > 5 or
+  epinephrine ≤ 0.1 or norepinephrine ≤ 0.1 → 3; dopamine > 15 or epinephrine > 0.1 or
+  norepinephrine > 0.1 → 4 (doses in µg/kg/min, given for at least one hour).
+- Central nervous system, Glasgow Coma Scale: 13-14 → 1; 10-12 → 2; 6-9 → 3; < 6 → 4.
+- Renal, creatinine (mg/dL) or urine output: 1.2-1.9 → 1; 2.0-3.4 → 2; 3.5-4.9 or < 500 mL/day → 3;
+  ≥ 5.0 or < 200 mL/day → 4 (the worse of the two).
+
+Respiratory support means mechanical ventilation or CPAP/non-invasive ventilation (MedCalc-Bench records
+the two separately; either counts). Vasopressor doses default to 0 (not given). The paper gives no rule
+for unmeasured organ values, so the respiratory, coagulation, liver and CNS values are required; the
+renal system needs creatinine or urine output, and the cardiovascular system needs a MAP (or systolic
+and diastolic pressures, MAP = (SBP + 2 × DBP) / 3), a vasopressor, or a recorded yes/no for hypotension.
+"""
+
+from calculators import common
+from calculators.defs._optional import band_points, band_rows
+from calculators.errors import InputError, Problem
+from calculators.points import PointScore, bands, rule
+from calculators.spec import Calculator, Citation, Example, Input, Output
+
+PLATELETS = [(None, 20, 4), (20, 50, 3), (50, 100, 2), (100, 150, 1), (150, None, 0)]
+BILIRUBIN = [(None, 1.2, 0), (1.2, 2.0, 1), (2.0, 6.0, 2), (6.0, 12.0, 3), (12.0, None, 4)]
+GCS = [(None, 6, 4), (6, 10, 3), (10, 13, 2), (13, 15, 1), (15, None, 0)]
+CREATININE = [(None, 1.2, 0), (1.2, 2.0, 1), (2.0, 3.5, 2), (3.5, 5.0, 3), (5.0, None, 4)]
+DRUGS = ("dopamine", "dobutamine", "epinephrine", "norepinephrine")
+
+
+def _ratio(v):
+    return v["pao2"] / (v["fio2"] / 100)
+
+
+def _respiration_points(v):
+    ratio = _ratio(v)
+    if ratio >= 400:
+        return 0
+    if ratio >= 300:
+        return 1
+    if ratio >= 200 or not v["respiratory_support"]:
+        return 2
+    return 3 if ratio >= 100 else 4
+
+
+def _mean_arterial_pressure(v):
+    if v["map"] is not None:
+        return v["map"]
+    if v["systolic_bp"] is not None and v["diastolic_bp"] is not None:
+        return (v["systolic_bp"] + 2 * v["diastolic_bp"]) / 3
+    return None
+
+
+def _cardiovascular_points(v):
+    dopa, dobu, epi, norepi = (v[d] for d in DRUGS)
+    if dopa > 15 or epi > 0.1 or norepi > 0.1:
+        return 4
+    if dopa > 5 or epi > 0 or norepi > 0:
+        return 3
+    if dopa > 0 or dobu > 0:
+        return 2
+    pressure = _mean_arterial_pressure(v)
+    if pressure is not None:
+        return 1 if pressure < 70 else 0
+    if v["hypotension"] is not None:
+        return 1 if v["hypotension"] else 0
+    raise InputError(
+        "sofa",
+        [
+            Problem(
+                "map",
+                None,
+                "the cardiovascular score needs a blood pressure when no vasopressor is given",
+                "give map, or systolic_bp and diastolic_bp, or hypotension (MAP < 70 mm Hg) yes/no",
+            )
+        ],
+    )
+
+
+def _cardiovascular_explain(v):
+    given = [f"{d} {v[d]:g} µg/kg/min" for d in DRUGS if v[d] > 0]
+    if given:
+        return ", ".join(given)
+    pressure = _mean_arterial_pressure(v)
+    if pressure is not None:
+        return f"no vasopressors, MAP {pressure:.4g} mm Hg"
+    return f"no vasopressors, hypotension (MAP < 70) {'yes' if v['hypotension'] else 'no'}"
+
+
+def _renal_points(v):
+    if v["creatinine"] is None and v["urine_output"] is None:
+        raise InputError(
+            "sofa",
+            [
+                Problem(
+                    "creatinine",
+                    None,
+                    "the renal score needs creatinine or urine output",
+                    "give creatinine (mg/dL or µmol/L) and/or urine_output (mL/day)",
+                )
+            ],
+        )
+    by_creatinine = 0 if v["creatinine"] is None else band_points(v["creatinine"], CREATININE)
+    urine = v["urine_output"]
+    by_urine = 0 if urine is None else (4 if urine < 200 else 3 if urine < 500 else 0)
+    return max(by_creatinine, by_urine)
+
+
+def _renal_explain(v):
+    parts = []
+    if v["creatinine"] is not None:
+        parts.append(f"creatinine {v['creatinine']:g} mg/dL")
+    if v["urine_output"] is not None:
+        parts.append(f"urine output {v['urine_output']:g} mL/day")
+    return ", ".join(parts) + " (worse of the two)"
+
+
+def _gcs_points(v):
+    if not float(v["gcs"]).is_integer():
+        raise InputError(
+            "sofa",
+            [
+                Problem(
+                    "gcs",
+                    v["gcs"],
+                    "the Glasgow Coma Scale is a whole number",
+                    "give the total of eye, verbal and motor scores (3-15)",
+                )
+            ],
+        )
+    return band_points(v["gcs"], GCS)
+
+
+def _dose(name, label, key):
+    return Input(
+        name, label, unit="ug/kg/min", range=(0.0, 100.0), required=False, default=0.0, medcalc_keys=(key,)
+    )
+
+
+CALCULATOR = Calculator(
+    id="sofa",
+    medcalc_id=43,
+    name="SOFA score",
+    category="severity",
+    description="Sequential Organ Failure Assessment: degree of dysfunction of six organ systems in "
+    "critically ill patients (used for sepsis, Sepsis-3).",
+    inputs=(
+        Input("pao2", "Arterial PaO2", unit="mm[Hg]", range=(10, 700), medcalc_keys=("PaO2",)),
+        Input("fio2", "Fraction of inspired oxygen", unit="%", range=(20.0, 100.0), medcalc_keys=("FiO2",)),
+        common.yes_no(
+            "respiratory_support",
+            "Respiratory support (mechanical ventilation or CPAP)",
+            ("On mechanical ventilation", "Continuous positive airway pressure"),
+        ),
+        Input(
+            "platelets",
+            "Platelet count",
+            unit="10*3/uL",
+            range=(0.0, 2000.0),
+            medcalc_keys=("Platelet count",),
+        ),
+        Input(
+            "bilirubin",
+            "Serum bilirubin",
+            unit="mg/dL",
+            analyte="bilirubin",
+            range=(0.05, 80.0),
+            medcalc_keys=("Bilirubin",),
+        ),
+        Input("gcs", "Glasgow Coma Scale", range=(3, 15), medcalc_keys=("Glasgow Coma Score",)),
+        Input(
+            "map",
+            "Mean arterial pressure",
+            unit="mm[Hg]",
+            range=(10, 250),
+            required=False,
+            medcalc_keys=("Mean arterial pressure",),
+        ),
+        common.systolic_bp(required=False),
+        common.diastolic_bp(required=False),
+        Input(
+            "hypotension",
+            "Hypotension (MAP < 70 mm Hg), when no pressure is recorded",
+            kind="bool",
+            required=False,
+            medcalc_keys=("Hypotension",),
+        ),
+        _dose("dopamine", "Dopamine dose", "DOPamine"),
+        _dose("dobutamine", "Dobutamine dose", "DOBUTamine"),
+        _dose("epinephrine", "Epinephrine (adrenaline) dose", "EPINEPHrine"),
+        _dose("norepinephrine", "Norepinephrine (noradrenaline) dose", "norEPINEPHrine"),
+        common.creatinine(required=False),
+        Input(
+            "urine_output",
+            "Urine output",
+            unit="mL/d",
+            range=(0.0, 20000.0),
+            required=False,
+            medcalc_keys=("Urine Output",),
+        ),
+    ),
+    output=Output("integer", "SOFA score"),
+    citation=Citation(
+        "Vincent JL, Moreno R, Takala J, et al. The SOFA (Sepsis-related Organ Failure Assessment) score to "
+        "describe organ dysfunction/failure. Intensive Care Med 1996;22:707-10.",
+        doi="10.1007/BF01709751",
+        pmid="8844239",
+    ),
+    method=PointScore(
+        criteria=(
+            rule(
+                "Respiration",
+                ("pao2", "fio2", "respiratory_support"),
+                _respiration_points,
+                (
+                    "PaO2/FiO2 ≥ 400: 0",
+                    "300 to < 400: 1",
+                    "200 to < 300 (or < 200 without support): 2",
+                    "100 to < 200 with support: 3",
+                    "< 100 with support: 4",
+                ),
+                explain=lambda v: (
+                    f"PaO2/FiO2 = {v['pao2']:g} / {v['fio2'] / 100:g} = {_ratio(v):.4g} mm Hg, "
+                    f"respiratory support {'yes' if v['respiratory_support'] else 'no'}"
+                ),
+            ),
+            bands("platelets", PLATELETS, "Coagulation (platelets)", unit="10*3/uL"),
+            bands("bilirubin", BILIRUBIN, "Liver (bilirubin)", unit="mg/dL"),
+            rule(
+                "Cardiovascular",
+                ("map", "systolic_bp", "diastolic_bp", "hypotension", *DRUGS),
+                _cardiovascular_points,
+                (
+                    "no hypotension: 0",
+                    "MAP < 70 mm Hg: 1",
+                    "dopamine ≤ 5 or dobutamine (any): 2",
+                    "dopamine > 5, epinephrine ≤ 0.1 or norepinephrine ≤ 0.1: 3",
+                    "dopamine > 15, epinephrine > 0.1 or norepinephrine > 0.1: 4",
+                ),
+                explain=_cardiovascular_explain,
+            ),
+            rule(
+                "Central nervous system (GCS)",
+                ("gcs",),
+                _gcs_points,
+                band_rows(GCS),
+                explain=lambda v: f"GCS {v['gcs']:g}",
+            ),
+            rule(
+                "Renal (creatinine or urine output)",
+                ("creatinine", "urine_output"),
+                _renal_points,
+                (*band_rows(CREATININE, "mg/dL"), "urine output < 500 mL/day: 3", "< 200 mL/day: 4"),
+                explain=_renal_explain,
+            ),
+        ),
+    ),
+    notes="MedCalc-Bench Verified: creatinine of exactly 5.0 mg/dL scores 3; ours: ≥ 5.0 → 4; source: Vincent 1996, "
+    "table 1 ('3.5-4.9' → 3, '> 5.0' → 4; 5.0 itself falls between the published rows).",
+    examples=(
+        # Hand calculations from the published table (Vincent 1996, table 1).
+        Example(
+            {
+                "pao2": 95,
+                "fio2": 21,
+                "platelets": "250 10*3/uL",
+                "bilirubin": "0.8 mg/dL",
+                "gcs": 15,
+                "map": 85,
+                "creatinine": "0.9 mg/dL",
+            },
+            0,
+            "hand calculation from the published table",
+            "PaO2/FiO2 = 95/0.21 = 452 → 0; every other system normal: 0",
+        ),
+        Example(
+            {
+                "pao2": 70,
+                "fio2": 21,
+                "platelets": "120 10*3/uL",
+                "bilirubin": "1.5 mg/dL",
+                "gcs": 14,
+                "systolic_bp": 90,
+                "diastolic_bp": 55,
+                "creatinine": "1.5 mg/dL",
+            },
+            6,
+            "hand calculation from the published table",
+            "70/0.21 = 333 → 1; platelets 100-149 → 1; bilirubin 1.2-1.9 → 1; MAP (90 + 2×55)/3 = 66.7 → 1; "
+            "GCS 13-14 → 1; creatinine 1.2-1.9 → 1: 6",
+        ),
+        Example(
+            {
+                "pao2": 100,
+                "fio2": 40,
+                "platelets": "80 10*3/uL",
+                "bilirubin": "3 mg/dL",
+                "gcs": 11,
+                "map": 75,
+                "dopamine": "4 ug/kg/min",
+                "creatinine": "2.5 mg/dL",
+            },
+            12,
+            "hand calculation from the published table",
+            "100/0.4 = 250 → 2; platelets 50-99 → 2; bilirubin 2-5.9 → 2; dopamine ≤ 5 → 2; GCS 10-12 → 2; "
+            "creatinine 2.0-3.4 → 2: 12",
+        ),
+        Example(
+            {
+                "pao2": 75,
+                "fio2": 50,
+                "respiratory_support": True,
+                "platelets": "30 10*3/uL",
+                "bilirubin": "8 mg/dL",
+                "gcs": 8,
+                "map": 65,
+                "norepinephrine": "0.05 ug/kg/min",
+                "creatinine": "4.0 mg/dL",
+            },
+            18,
+            "hand calculation from the published table",
+            "75/0.5 = 150 with support → 3; platelets 20-49 → 3; bilirubin 6-11.9 → 3; norepinephrine ≤ 0.1 "
+            "→ 3; GCS 6-9 → 3; creatinine 3.5-4.9 → 3: 18",
+        ),
+        Example(
+            {
+                "pao2": 60,
+                "fio2": 80,
+                "respiratory_support": True,
+                "platelets": "10 10*3/uL",
+                "bilirubin": "15 mg/dL",
+                "gcs": 5,
+                "map": 60,
+                "epinephrine": "0.2 ug/kg/min",
+                "creatinine": "6 mg/dL",
+            },
+            24,
+            "hand calculation from the published table (24 = the maximum)",
+            "60/0.8 = 75 with support → 4; every other system at its worst band → 4 each: 24",
+        ),
+        Example(
+            {
+                "pao2": 60,
+                "fio2": 80,
+                "platelets": "200 10*3/uL",
+                "bilirubin": "1.0 mg/dL",
+                "gcs": 15,
+                "map": 80,
+                "dobutamine": "5 ug/kg/min",
+                "creatinine": "1.0 mg/dL",
+                "urine_output": "150 mL/d",
+            },
+            8,
+            "hand calculation from the published table",
+            "ratio 75 without support → 2; dobutamine → 2; urine < 200 mL/day → 4 (beats creatinine 0): 8",
+        ),
+        Example(
+            {
+                "pao2": 90,
+                "fio2": 30,
+                "platelets": "150 10*3/uL",
+                "bilirubin": "1.2 mg/dL",
+                "gcs": 13,
+                "map": 60,
+                "dopamine": "20 ug/kg/min",
+                "urine_output": "400 mL/d",
+            },
+            10,
+            "hand calculation from the published table",
+            "90/0.3 = 300 → 1; platelets 150 → 0; bilirubin 1.2 → 1; dopamine > 15 → 4; GCS 13 → 1; "
+            "urine < 500 mL/day → 3: 10",
+        ),
+        Example(
+            {
+                "pao2": 90,
+                "fio2": 21,
+                "platelets": "160 10*3/uL",
+                "bilirubin": "0.5 mg/dL",
+                "gcs": 15,
+                "hypotension": True,
+                "creatinine": "1.0 mg/dL",
+            },
+            1,
+            "hand calculation from the published table",
+            "90/0.21 = 429 → 0; no pressure recorded but hypotension (MAP < 70) documented → 1: 1",
+        ),
+    ),
+)
