@@ -1,0 +1,124 @@
+"""CURB-65 score for community-acquired pneumonia severity (Lim 2003), 0-5.
+
+One point each: new Confusion; Urea > 7 mmol/L; Respiratory rate ≥ 30/min; Blood pressure low (systolic
+< 90 mm Hg or diastolic ≤ 60 mm Hg); age ≥ 65 years. 0-1 low, 2 intermediate, 3-5 high 30-day mortality.
+
+Urea is held in mmol/L. A blood urea nitrogen in mg/dL converts through the nitrogen content of urea
+(28.014 mg N per mmol), so the cut-off is BUN > 19.6 mg/dL; a value already in mmol/L is used as is.
+"""
+
+from calculators import common
+from calculators.formula import fmt
+from calculators.points import PointScore, bands, flag, rule
+from calculators.spec import Calculator, Citation, Example, Input, Output
+
+
+def _bp_points(v: dict) -> int:
+    # Round away unit-conversion noise (60 mm Hg given in kPa comes back as 60.00000000000001).
+    return 1 if round(v["systolic_bp"], 9) < 90 or round(v["diastolic_bp"], 9) <= 60 else 0
+
+
+CALCULATOR = Calculator(
+    id="curb65",
+    medcalc_id=45,
+    name="CURB-65 score",
+    category="risk",
+    description="30-day mortality risk in community-acquired pneumonia, to guide the place of care.",
+    inputs=(
+        common.yes_no("confusion", "New confusion", ("Confusion",)),
+        common.lab(
+            "bun",
+            "Blood urea (mmol/L) or urea nitrogen (mg/dL)",
+            "mmol/L",
+            "bun",
+            (0.3, 110.0),
+            ("Blood Urea Nitrogen (BUN)",),
+        ),
+        Input(
+            "respiratory_rate",
+            "Respiratory rate",
+            unit="/min",
+            range=(1, 100),
+            medcalc_keys=("respiratory rate",),
+        ),
+        common.systolic_bp(),
+        common.diastolic_bp(),
+        common.age(),
+    ),
+    output=Output("integer", "CURB-65 score"),
+    citation=Citation(
+        "Lim WS, van der Eerden MM, Laing R, et al. Defining community acquired pneumonia severity on "
+        "presentation to hospital: an international derivation and validation study. Thorax "
+        "2003;58(5):377-82.",
+        doi="10.1136/thorax.58.5.377",
+        pmid="12728155",
+    ),
+    method=PointScore(
+        criteria=(
+            flag("confusion", 1, "Confusion"),
+            rule(
+                "Urea",
+                ["bun"],
+                # Round away conversion noise so a value of exactly 7 mmol/L stays at the cut-off.
+                lambda v: 1 if round(v["bun"], 9) > 7 else 0,
+                ["> 7 mmol/L (BUN > 19.6 mg/dL): +1", "≤ 7 mmol/L: 0"],
+                explain=lambda v: f"{fmt(v['bun'])} mmol/L",
+            ),
+            bands("respiratory_rate", [(None, 30, 0), (30, None, 1)], "Respiratory rate", unit="/min"),
+            rule(
+                "Blood pressure",
+                ["systolic_bp", "diastolic_bp"],
+                _bp_points,
+                ["systolic < 90 or diastolic ≤ 60 mm Hg: +1", "otherwise: 0"],
+                explain=lambda v: f"{fmt(v['systolic_bp'])}/{fmt(v['diastolic_bp'])} mm Hg",
+            ),
+            bands("age", [(None, 65, 0), (65, None, 1)], "Age", unit="year"),
+        ),
+        note="0-1 low risk, 2 intermediate, 3-5 high (Lim 2003).",
+    ),
+    notes="MedCalc-Bench: BUN > 19 mg/dL (v1.0) or > 20 mg/dL (Verified); ours: urea > 7 mmol/L, i.e. "
+    "BUN > 19.6 mg/dL (7 mmol/L × 2.8014); source: Lim 2003 ('urea > 7 mmol/l'). The labels differ only "
+    "for BUN between 19 and 20 mg/dL.",
+    examples=(
+        # Hand calculations from the published score (Lim 2003).
+        Example(
+            {"bun": "7 mmol/L", "respiratory_rate": 29, "systolic_bp": 90, "diastolic_bp": 61, "age": 64},
+            0,
+            "hand calculation from the published score (Lim 2003)",
+            note="every item just below its cut-off",
+        ),
+        Example(
+            {
+                "bun": "7.1 mmol/L",
+                "respiratory_rate": 30,
+                "systolic_bp": 120,
+                "diastolic_bp": 60,
+                "age": 65,
+                "confusion": True,
+            },
+            5,
+            "hand calculation from the published score (Lim 2003)",
+            note="every item at its cut-off: 5 × 1",
+        ),
+        # BUN 19 mg/dL / 2.8014 = 6.78 mmol/L (0); BUN 20 mg/dL = 7.14 mmol/L (1).
+        Example(
+            {"bun": "19 mg/dL", "respiratory_rate": 18, "systolic_bp": 85, "diastolic_bp": 70, "age": 40},
+            1,
+            "hand calculation from the published score (Lim 2003)",
+            note="0 (urea 6.78) + 1 (SBP 85)",
+        ),
+        Example(
+            {
+                "bun": "20 mg/dL",
+                "respiratory_rate": 18,
+                "systolic_bp": 130,
+                "diastolic_bp": 80,
+                "age": 77,
+                "confusion": True,
+            },
+            3,
+            "hand calculation from the published score (Lim 2003)",
+            note="1 + 1 (urea 7.14) + 0 + 0 + 1",
+        ),
+    ),
+)
