@@ -173,12 +173,14 @@ def demo(out: OutOpt = None) -> None:
 
 def _summary_table(metrics: dict) -> None:
     k = metrics["k"]
+    cols = ["pass@1"] + ([f"pass@{k}"] if k > 1 else [])
     table = Table(title="evaluation summary")
-    for col in ("task", "rows", "pass@1", f"pass@{k}"):
+    for col in ("task", "rows", *cols):
         table.add_column(col)
     for task, v in metrics["per_task"].items():
-        table.add_row(task, str(v["n"]), f"{v.get('pass@1', 0):.1%}", f"{v.get(f'pass@{k}', 0):.1%}")
-    table.add_row("format compliance", str(metrics["samples"]), f"{metrics['format_compliance']:.1%}", "")
+        table.add_row(task, str(v["n"]), *[f"{v.get(c, 0):.1%}" for c in cols])
+    table.add_row("format compliance", str(metrics["samples"]), f"{metrics['format_compliance']:.1%}",
+                  *[""] * (len(cols) - 1))
     console.print(table)
 
 

@@ -175,7 +175,8 @@ def load_config(
         raise ConfigError(source, [f"stage: recipe is for {raw.get('stage')!r}, but this command runs {stage!r}"])
     if stage == "rl" and not raw.get("rewards"):
         raw["rewards"] = [{"name": "format", "weight": 0.2}, {"name": "calc_accuracy", "weight": 1.0}]
-    problems: list[str] = []
+    # Reward names are checked on the raw mapping so they are reported even when other fields are invalid.
+    problems: list[str] = _reward_problems(raw) if stage == "rl" else []
     try:
         config = RunConfig.model_validate(raw)
     except ValidationError as exc:
@@ -191,14 +192,19 @@ def load_config(
     return config
 
 
+def _reward_problems(raw: dict[str, Any]) -> list[str]:
+    from rewards import check_weights
+
+    items = raw.get("rewards")
+    if not isinstance(items, list) or not all(isinstance(r, dict) and "name" in r for r in items):
+        return []  # the schema check reports the shape problem
+    names = [str(r["name"]) for r in items]
+    weights = [r.get("weight", 1.0) for r in items]
+    return [f"rewards: {p}" for p in check_weights(names, weights)]
+
+
 def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
     problems: list[str] = []
-    if config.stage == "rl":
-        from rewards import check_weights
-
-        names = [r.name for r in config.rewards]
-        weights = [r.weight for r in config.rewards]
-        problems.extend(f"rewards: {p}" for p in check_weights(names, weights))
     if check_paths:
         for field in ("train", "eval"):
             value = getattr(config.data, field)

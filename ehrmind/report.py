@@ -93,34 +93,41 @@ def write_eval_report(run_dir: Path, metrics: dict[str, Any]) -> Path:
     import matplotlib.pyplot as plt
 
     k = metrics["k"]
+    # With one sample per row pass@k is pass@1: show the column once.
+    pass_cols = ["pass@1"] + ([f"pass@{k}"] if k > 1 else [])
+
+    def rate_rows(groups: dict[str, dict[str, Any]]) -> list[list[Any]]:
+        return [[name, v["n"], *[v.get(c, "") for c in pass_cols]] for name, v in groups.items()]
+
+    overall = metrics["overall"]
     lines = [
         "# Evaluation",
         "",
-        f"Model: `{metrics.get('model')}`; {metrics['rows']} rows × {k} samples.",
+        f"Model: `{metrics.get('model')}`; {metrics['rows']} rows × {k} sample(s).",
         "",
         f"- Format compliance: **{metrics['format_compliance']:.1%}**",
-        f"- pass@1: **{metrics['overall'].get('pass@1', 0):.1%}**; pass@{k}: {metrics['overall'].get(f'pass@{k}', 0):.1%}",
+        "- " + "; ".join(f"{c}: **{overall.get(c, 0):.1%}**" for c in pass_cols),
         "",
         "## Per task",
-        _md_table(["task", "n", "pass@1", f"pass@{k}"],
-                  [[t, v["n"], v.get("pass@1", ""), v.get(f"pass@{k}", "")] for t, v in metrics["per_task"].items()]),
+        _md_table(["task", "n", *pass_cols], rate_rows(metrics["per_task"])),
         "",
         "## Per category",
-        _md_table(["category", "n", "pass@1", f"pass@{k}"],
-                  [[c, v["n"], v.get("pass@1", ""), v.get(f"pass@{k}", "")] for c, v in metrics["per_category"].items()]),
+        _md_table(["category", "n", *pass_cols], rate_rows(metrics["per_category"])),
         "",
         "## Per calculator (failure mode: missing vs misapplied knowledge)",
-        _md_table(["calculator", "n", "pass@1", f"pass@{k}", "reliable pass@k", "seen", "failure mode"],
-                  [[c, v["n"], v["pass@1"], v[f"pass@{k}"], v["reliable_pass@k"], v["seen_in_training"],
+        _md_table(["calculator", "n", *pass_cols, "reliable pass@k", "seen", "failure mode"],
+                  [[c, v["n"], *[v.get(col, "") for col in pass_cols], v["reliable_pass@k"], v["seen_in_training"],
                     v["failure_mode"]] for c, v in metrics["per_calculator"].items()]),
         "",
+        "Failure modes follow EHRMIND: low pass@k means missing knowledge (warm up first); high pass@k with low "
+        "pass@1 means misapplied knowledge (RL alone helps). Run with `-k 12` to classify.",
+        "",
         "## Seen vs unseen calculators",
-        _md_table(["group", "n", "pass@1", f"pass@{k}"],
-                  [[g, v["n"], v.get("pass@1", ""), v.get(f"pass@{k}", "")] for g, v in metrics["seen_vs_unseen"].items()]),
+        _md_table(["group", "n", *pass_cols], rate_rows(metrics["seen_vs_unseen"])),
         "",
         "## Format failures",
-        _md_table(["reason", "count"], [[r, n] for r, n in metrics["format_failure_reasons"].items()]) if
-        metrics["format_failure_reasons"] else "None.",
+        _md_table(["reason", "count"], [[r, n] for r, n in metrics["format_failure_reasons"].items()])
+        if metrics["format_failure_reasons"] else "None.",
         "",
     ]
     cats = metrics["per_category"]

@@ -2,7 +2,7 @@
 
 from calculators.points import PointScore, bands, choice, flag
 from calculators.common import age, sex, yes_no
-from calculators.spec import Calculator, Citation, Output
+from calculators.spec import Calculator, Citation, Example, Output
 
 CALCULATOR = Calculator(
     id="cha2ds2_vasc",
@@ -38,5 +38,16 @@ CALCULATOR = Calculator(
             flag("vascular_disease", 1, "Vascular disease"),
             choice("sex", {"female": 1, "male": 0}, "Sex category"),
         )
+    ),
+    # Hand calculations from the point table in Lip 2010 (Table 1): C1 H1 A2 D1 S2 V1 A(65-74)1 Sc(female)1.
+    examples=(
+        Example({"age": 50, "sex": "male"}, 0, "Lip 2010 Table 1: no risk factor = 0"),
+        Example({"age": 70, "sex": "female", "hypertension": True}, 3,
+                "Lip 2010 Table 1: age 65-74 (1) + female (1) + hypertension (1) = 3"),
+        Example({"age": 80, "sex": "male", "stroke_tia_thromboembolism": True}, 4,
+                "Lip 2010 Table 1: age >= 75 (2) + prior stroke (2) = 4"),
+        Example({"age": 76, "sex": "female", "chf": True, "hypertension": True, "diabetes": True,
+                 "stroke_tia_thromboembolism": True, "vascular_disease": True}, 9,
+                "Lip 2010 Table 1: maximum score 9"),
     ),
 )

@@ -1,0 +1,207 @@
+"""Audit MedCalc-Bench labels: recompute every row from its Relevant Entities and compare.
+
+    from calculators.audit import audit_csv
+    report = audit_csv("shared/data/medcalc-bench/train_sample.csv")
+    report["agree"], report["disagree"], report["error"]
+
+Why: published benchmark answers are not ground truth (formula bugs in the benchmark's own code reached
+its labels). Each row is recomputed with our calculator from the row's own extracted entities and judged
+with the benchmark's rules:
+
+- decimal: Lower Limit ≤ ours ≤ Upper Limit, after rounding ours to the number of decimals the limits
+  are written with (v1.0 rows give limits equal to an answer rounded to 3 decimals; an unrounded value
+  would otherwise "disagree" by 0.0001);
+- integer: equal after rounding both;
+- date: the same day (the CSV writes MM/DD/YYYY); (weeks, days): the same pair (the CSV writes a tuple
+  literal like "('29 weeks', '2 days')").
+
+Every row is accounted for: `agree`, `disagree` (the reason names the calculator's documented deviation
+when it has one), or `error` (missing or unusable entities, a calculator not implemented yet, an
+unparseable label), never dropped. Conversions are cached (see `calculators.units.conversion`), so 1,000
+rows take well under two seconds once the calculators are loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from calculators.checks import load_available
+from calculators.docs import documents_deviation
+from calculators.errors import CalculatorError
+from calculators.medcalc import EntityError, parse_entities, values_from_entities
+from calculators.spec import Calculator
+
+STATUSES = ("agree", "disagree", "error")
+_WEEKS_DAYS = re.compile(r"(\d+)\s*weeks?\D+?(\d+)\s*days?", re.IGNORECASE)
+
+
+REQUIRED_COLUMNS = (
+    "Row Number",
+    "Calculator ID",
+    "Output Type",
+    "Relevant Entities",
+    "Ground Truth Answer",
+    "Lower Limit",
+    "Upper Limit",
+)
+
+
+class AuditError(ValueError):
+    """The file is not a MedCalc-Bench CSV (a missing column); nothing to audit row by row."""
+
+
+class _RowError(Exception):
+    """A row that cannot be judged; the message is the row's reason."""
+
+
+def audit_csv(path: str | Path) -> dict[str, Any]:
+    """Audit one MedCalc-Bench CSV (columns as in the benchmark release)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        absent = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
+        if absent:
+            raise AuditError(f"{path}: not a MedCalc-Bench CSV, missing column(s) {', '.join(absent)}")
+        return audit_rows(reader)
+
+
+def audit_rows(rows: Iterable[Mapping[str, str]]) -> dict[str, Any]:
+    """Audit already-read rows (dicts keyed by the benchmark's column names)."""
+    calculators, missing = load_available()
+    by_medcalc_id = {c.medcalc_id: c for c in calculators if c.medcalc_id is not None}
+    records = [_audit_row(row, by_medcalc_id, missing) for row in rows]
+    report: dict[str, Any] = {"total": len(records), **dict.fromkeys(STATUSES, 0), "per_calculator": {}}
+    for record in records:
+        report[record["status"]] += 1
+        bucket = report["per_calculator"].setdefault(
+            record["calculator_id"], {"total": 0, **dict.fromkeys(STATUSES, 0)}
+        )
+        bucket["total"] += 1
+        bucket[record["status"]] += 1
+    report["per_calculator"] = dict(sorted(report["per_calculator"].items(), key=lambda kv: _id_key(kv[0])))
+    report["rows"] = records
+    return report
+
+
+def _id_key(calculator_id: str) -> tuple[int, str]:
+    return (int(calculator_id), "") if calculator_id.isdigit() else (10**9, calculator_id)
+
+
+def _audit_row(
+    row: Mapping[str, str], by_medcalc_id: Mapping[int, Calculator], missing: Mapping[str, str]
+) -> dict[str, Any]:
+    raw_number = (row.get("Row Number") or "").strip()
+    calculator_id = (row.get("Calculator ID") or "").strip()
+    record: dict[str, Any] = {
+        "row_number": int(raw_number) if raw_number.isdigit() else raw_number,
+        "calculator_id": calculator_id,
+        "ours": None,
+        "ground_truth": (row.get("Ground Truth Answer") or "").strip(),
+        "status": "error",
+        "reason": "",
+    }
+    try:
+        calc = _calculator(calculator_id, by_medcalc_id, missing)
+        ours = _recompute(calc, row.get("Relevant Entities") or "")
+        record["ours"] = _jsonable(ours)
+        agree, why = _judge(row, ours)
+    except _RowError as exc:
+        record["reason"] = str(exc)
+        return record
+    record["status"] = "agree" if agree else "disagree"
+    if not agree:
+        record["reason"] = _disagreement_reason(calc, why)
+    return record
+
+
+def _calculator(
+    calculator_id: str, by_medcalc_id: Mapping[int, Calculator], missing: Mapping[str, str]
+) -> Calculator:
+    if not calculator_id.isdigit():
+        raise _RowError(f"unparseable Calculator ID {calculator_id!r}")
+    calc = by_medcalc_id.get(int(calculator_id))
+    if calc is not None:
+        return calc
+    if missing:
+        raise _RowError(
+            f"calculator not implemented (MedCalc-Bench id {calculator_id}; registered but not "
+            f"importable yet: {', '.join(sorted(missing))})"
+        )
+    raise _RowError(f"unknown calculator: no registered calculator answers MedCalc-Bench id {calculator_id}")
+
+
+def _recompute(calc: Calculator, entities_text: str) -> Any:
+    try:
+        entities = parse_entities(entities_text)
+        values = values_from_entities(calc, entities)
+        return calc.evaluate(values).value
+    except EntityError as exc:
+        raise _RowError(f"unusable entities: {exc}") from None
+    except CalculatorError as exc:
+        raise _RowError(f"unusable entities: {exc}") from None
+
+
+def _judge(row: Mapping[str, str], ours: Any) -> tuple[bool, str]:
+    """(agree?, what differs) under MedCalc-Bench's rules for the row's Output Type."""
+    kind = (row.get("Output Type") or "").strip().lower()
+    label = (row.get("Ground Truth Answer") or "").strip()
+    if kind == "decimal":
+        lower, upper = (row.get("Lower Limit") or "").strip(), (row.get("Upper Limit") or "").strip()
+        lo, hi = _float(lower, "Lower Limit"), _float(upper, "Upper Limit")
+        if not _is_number(ours):
+            return False, f"ours is {ours!r}, not a number"
+        shown = round(float(ours), max(_decimals(lower), _decimals(upper)))
+        return lo <= shown <= hi, f"ours {shown:g} is outside [{lo:g}, {hi:g}]"
+    if kind == "integer":
+        expected = _float(label, "Ground Truth Answer")
+        if not _is_number(ours):
+            return False, f"ours is {ours!r}, not a number"
+        return round(float(ours)) == round(expected), f"ours {round(float(ours))} ≠ {round(expected)}"
+    if kind == "date":
+        expected = _date_or_weeks_days(label)
+        return ours == expected, f"ours {_jsonable(ours)} ≠ {label}"
+    raise _RowError(f"unknown Output Type {kind!r}")
+
+
+def _disagreement_reason(calc: Calculator, why: str) -> str:
+    if documents_deviation(calc):
+        return f"label differs from primary source: see docs/calculators.md#{calc.id}"
+    return why
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _float(text: str, column: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise _RowError(f"{column} {text!r} is not a number") from None
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text and "e" not in text.lower() else 0
+
+
+def _date_or_weeks_days(text: str) -> date | tuple[int, int]:
+    try:
+        return datetime.strptime(text, "%m/%d/%Y").date()
+    except ValueError:
+        pass
+    match = _WEEKS_DAYS.search(text)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    raise _RowError(f"Ground Truth Answer {text!r} is neither MM/DD/YYYY nor (weeks, days)")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.strftime("%m/%d/%Y")
+    if isinstance(value, tuple):
+        return list(value)
+    return value
