@@ -13,7 +13,7 @@ CALCULATOR = Calculator(
     inputs=(
         age(),
         sex(),
-        yes_no("chf", "Congestive heart failure history", ("Congestive Heart Failure",)),
+        yes_no("chf", "Congestive heart failure history", ("Congestive Heart Faliure", "Congestive Heart Failure")),
         yes_no("hypertension", "Hypertension history", ("Hypertension history",)),
         yes_no("stroke_tia_thromboembolism", "Prior stroke, TIA or thromboembolism",
                ("Stroke", "Transient Ischemic Attacks History", "Thromboembolism history")),
