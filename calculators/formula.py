@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
@@ -94,31 +95,42 @@ class Formula:
             self._cache["steps"] = [(step, _branches(step)) for step in self.steps]
         return self._cache["steps"]
 
+    def _plan(self, calc: Calculator) -> _Plan:
+        """Everything about the rationale that does not depend on the patient, built once per calculator.
+
+        The hot path then only evaluates conditions and values, and formats the few numbers each step
+        shows; the text is identical to formatting every environment value at every step.
+        """
+        key = ("plan", calc.id)
+        plan = self._cache.get(key)
+        if plan is None:
+            plan = self._cache[key] = _build_plan(calc, self._compiled())
+        return plan
+
     # -- scalar path ---------------------------------------------------------------------------------
     def compute(self, calc: Calculator, values: Mapping[str, Any]) -> tuple[float, list[str]]:
-        env = self.environment(calc, values)
+        plan = self._plan(calc)
+        env = _plan_environment(plan.inputs, values)
         lines: list[str] = []
         result = math.nan
-        for step, branches in self._compiled():
+        for name, prefix, branches in plan.steps:
             for branch in branches:
                 if branch.cond_fn is True or branch.cond_fn(env):
                     break
             else:  # a Piecewise without a default branch and no true condition
-                raise ValueError(f"{calc.id}: no branch of {step.name} applies")
+                raise ValueError(f"{calc.id}: no branch of {name} applies")
             try:
                 result = float(branch.value_fn(env))
             except (ZeroDivisionError, ValueError, OverflowError):
                 result = math.nan
-            shown = {k: fmt(v) for k, v in env.items()}
-            label = f"{step.label}: " if step.label else ""
-            why = f"since {_readable_condition(branch.cond_text, calc)}, " if branch.cond_text else ""
-            substituted = branch.template.format_map(shown)
-            formula_text = branch.template.format_map({k: k for k in shown})
-            if substituted == formula_text:  # a constant step
-                lines.append(f"{label}{why}{step.name} = {fmt(result)}")
+            substituted = branch.template.format_map({n: fmt(env[n]) for n in branch.names})
+            if substituted == branch.formula_text:  # a constant step
+                lines.append(f"{prefix}{branch.why}{name} = {fmt(result)}")
             else:
-                lines.append(f"{label}{why}{step.name} = {formula_text} = {substituted} = {fmt(result)}")
-            env[step.name] = result
+                lines.append(
+                    f"{prefix}{branch.why}{name} = {branch.formula_text} = {substituted} = {fmt(result)}"
+                )
+            env[name] = result
         return result, lines
 
     # -- batch path ----------------------------------------------------------------------------------
@@ -143,6 +155,66 @@ class Formula:
         if self.note:
             lines.append(f"  Note: {self.note}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _BranchPlan:
+    """One branch, ready to render: the symbols it shows, its text with and without values, its reason."""
+
+    value_fn: Any
+    cond_fn: Any
+    names: tuple[str, ...]
+    template: str
+    formula_text: str
+    why: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    # (input name, kind, ((choice, indicator symbol), ...)) for each input, in declaration order
+    inputs: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+    # (step name, "label: " prefix, branches) for each step
+    steps: tuple[tuple[str, str, tuple[_BranchPlan, ...]], ...]
+
+
+def _build_plan(calc: Calculator, compiled: Sequence[tuple[Step, Sequence[_Branch]]]) -> _Plan:
+    inputs = tuple(
+        (
+            spec.name,
+            spec.kind,
+            tuple((c, indicator_name(spec.name, c)) for c in spec.choices) if spec.kind == "choice" else (),
+        )
+        for spec in calc.inputs
+    )
+    steps = []
+    for step, branches in compiled:
+        planned = []
+        for branch in branches:
+            names = tuple(sorted(s.name for s in branch.expr.free_symbols))
+            why = f"since {_readable_condition(branch.cond_text, calc)}, " if branch.cond_text else ""
+            formula_text = branch.template.format_map({n: n for n in names})
+            planned.append(
+                _BranchPlan(branch.value_fn, branch.cond_fn, names, branch.template, formula_text, why)
+            )
+        steps.append((step.name, f"{step.label}: " if step.label else "", tuple(planned)))
+    return _Plan(inputs, tuple(steps))
+
+
+def _plan_environment(
+    inputs: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...], values: Mapping[str, Any]
+) -> dict[str, float]:
+    """`Formula.environment` driven by a precompiled plan (no regex or attribute lookups per call)."""
+    env: dict[str, float] = {}
+    for name, kind, indicators in inputs:
+        value = values[name]
+        if indicators:
+            for choice, symbol in indicators:
+                env[symbol] = 1.0 if value == choice else 0.0
+        elif kind == "bool":
+            env[name] = 1.0 if value else 0.0
+        elif value is not None:
+            env[name] = float(value)
+    return env
 
 
 def _readable_condition(text: str, calc: Calculator) -> str:
@@ -178,4 +250,11 @@ def _env_function(expr: Any):
     free = sorted(expr.free_symbols, key=lambda s: s.name)
     names = [s.name for s in free]
     fn = sp.lambdify(free, expr, modules=["math"])
-    return lambda env: fn(*[env[n] for n in names])
+    # Specialised by arity: this runs once per step per evaluation (the scalar hot path).
+    if not names:
+        return lambda env: fn()
+    if len(names) == 1:
+        (only,) = names
+        return lambda env: fn(env[only])
+    getter = itemgetter(*names)
+    return lambda env: fn(*getter(env))

@@ -343,6 +343,8 @@ def _unit_hint(spec: Input, number: float, unit: str | None) -> str:
             scale, offset = conversion(candidate, spec.unit, spec.analyte if spec.analyte in ANALYTES else None)
         except UnitError:
             continue
+        if not 1e-4 <= abs(scale) <= 1e4:  # real unit mix-ups are within four orders of magnitude
+            continue
         if lo <= number * scale + offset <= hi:
             return f"did you mean {candidate}?"
     return f"expected a value in {display_unit(spec.unit)}"
