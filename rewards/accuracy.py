@@ -1,0 +1,137 @@
+"""`format`, `medcalc_accuracy` and `calc_accuracy`: the format check and the two numeric graders.
+
+- `format`: 1 when the completion follows the answer format (strict by default), else `fail_score`.
+  Its own function so a recipe can weight it, or give it weight 0 to log it without training on it.
+- `medcalc_accuracy` (rows with task "medcalc"): MedCalc-Bench's published rules. Decimal: lower <= x
+  <= upper (inclusive, the row's limits); integer: `round(x) == gold` (Python's round, as the benchmark's
+  evaluator does); date and (weeks, days): exact.
+- `calc_accuracy` (task "calc"): the tolerance comes from the calculator's declaration
+  (`calculators.get(id).output.rel_tol`); an answer written with a unit is converted to the gold's unit
+  (or the calculator's output unit) first. Integers, dates and (weeks, days) are exact.
+
+EHRMIND's scheme (format failure -2, wrong 0, right 1.1) is `make_reward("format", fail_score=-2.0)` plus
+`make_reward("calc_accuracy", correct_score=1.1)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from rewards.common import AnswerReward, check_score
+from rewards.gold import Gold, GoldError
+from rewards.parse import AnswerFormat
+from rewards.registry import Reasons, Reward, Scores, register
+from rewards.values import parse_date, parse_number, parse_weeks_days
+
+ABS_EPS = 1e-9  # float noise allowed around a gold of exactly 0 and at interval edges
+
+
+@register("format")
+class FormatReward(Reward):
+    """`pass_score` for a well-formatted completion, `fail_score` (with the reason counted) otherwise."""
+
+    def __init__(
+        self,
+        *,
+        strict: bool = True,
+        prefilled_think: bool = False,
+        pass_score: float = 1.0,
+        fail_score: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.format = AnswerFormat(strict=bool(strict), prefilled_think=bool(prefilled_think))
+        self.pass_score = check_score("pass_score", pass_score)
+        self.fail_score = check_score("fail_score", fail_score)
+
+    def score(
+        self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None
+    ) -> tuple[Scores, Reasons]:
+        scores: Scores = []
+        reasons: Reasons = []
+        for text in texts:
+            parsed = self.format.read_answer(text)
+            scores.append(self.pass_score if parsed.ok else self.fail_score)
+            reasons.append(parsed.reason)
+        return scores, reasons
+
+
+def _exact(kind: str, answer: Any, gold: Gold) -> bool:
+    if kind == "date":
+        return parse_date(answer) == gold.value
+    return parse_weeks_days(answer) == gold.value
+
+
+@cache
+def calculator_output(calculator_id: str) -> tuple[float | None, str | None]:
+    """(rel_tol, unit) a calculator declares for its output; an unknown id is a gold bug."""
+    import calculators
+
+    try:
+        calc = calculators.get(calculator_id)
+    except (calculators.UnknownCalculatorError, ModuleNotFoundError) as exc:
+        raise GoldError(f"gold.calculator={calculator_id!r} is not a registered calculator ({exc})") from None
+    return calc.output.rel_tol, calc.output.unit
+
+
+@register("medcalc_accuracy")
+class MedcalcAccuracy(AnswerReward):
+    """MedCalc-Bench's grading rules; see the module docstring."""
+
+    tasks = ("medcalc",)
+    kinds = ("decimal", "integer", "date", "weeks_days")
+
+    def check_gold(self, gold: Gold, row: int) -> None:
+        if gold.kind == "decimal" and gold.lower is None:
+            if gold.calculator is None:
+                raise GoldError(f"row {row}: a medcalc decimal gold needs lower/upper (or a calculator)")
+            calculator_output(gold.calculator)
+
+    def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
+        kind = gold.kind
+        if kind == "decimal":
+            x = parse_number(answer, target_unit=gold.unit, analyte=gold.analyte)
+            lower, upper = gold.lower, gold.upper
+            if lower is None:  # check_gold made sure there is a calculator
+                rel_tol, _ = calculator_output(gold.calculator)
+                tol = (rel_tol or 0.0) * abs(gold.value)
+                lower, upper = gold.value - tol, gold.value + tol
+            ok = lower - ABS_EPS <= x <= upper + ABS_EPS
+        elif kind == "integer":
+            ok = round(parse_number(answer)) == gold.value
+        else:
+            ok = _exact(kind, answer, gold)
+        return self.correct_score if ok else self.wrong_score
+
+
+@register("calc_accuracy")
+class CalcAccuracy(AnswerReward):
+    """Calculator tasks: tolerance and unit from the calculator's declaration; see the module docstring."""
+
+    tasks = ("calc",)
+    kinds = ("decimal", "integer", "date", "weeks_days")
+
+    def check_gold(self, gold: Gold, row: int) -> None:
+        if gold.calculator is not None:
+            calculator_output(gold.calculator)
+        elif gold.kind == "decimal" and gold.lower is None:
+            raise GoldError(f"row {row}: a calc decimal gold needs `calculator` (or lower/upper)")
+
+    def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
+        kind = gold.kind
+        if kind == "decimal":
+            if gold.calculator is not None:
+                rel_tol, calc_unit = calculator_output(gold.calculator)
+                unit = gold.unit or calc_unit
+                x = parse_number(answer, target_unit=unit, analyte=gold.analyte)
+                ok = abs(x - gold.value) <= (rel_tol or 0.0) * abs(gold.value) + ABS_EPS
+            else:  # check_gold made sure there are limits
+                x = parse_number(answer, target_unit=gold.unit, analyte=gold.analyte)
+                ok = gold.lower - ABS_EPS <= x <= gold.upper + ABS_EPS
+        elif kind == "integer":
+            x = parse_number(answer)
+            ok = x.is_integer() and int(x) == gold.value
+        else:
+            ok = _exact(kind, answer, gold)
+        return self.correct_score if ok else self.wrong_score

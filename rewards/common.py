@@ -1,0 +1,136 @@
+"""What answer-grading rewards share: options, column access, task filtering and the row loop.
+
+An `AnswerReward` parses each completion with its `AnswerFormat` (lenient by default: the `format` reward
+scores the format, accuracy rewards score the value), skips rows of other tasks (None), and turns each
+row into `correct_score`, `wrong_score` or `fail_score` with a failure reason. Subclasses say which
+tasks and gold kinds they grade (`applies`) and how (`grade`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rewards.gold import Gold, GoldError, parse_gold
+from rewards.parse import AnswerFormat
+from rewards.registry import Reasons, Reward, RewardConfigError, Scores
+from rewards.values import AnswerValueError
+
+
+def column(columns: Mapping[str, Any], name: str, n: int) -> list[Any] | None:
+    """A dataset column by name (None if the dataset has none), checked to have one entry per row."""
+    values = columns.get(name)
+    if values is None:
+        return None
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise TypeError(
+            f"column {name!r} must be a list with one entry per completion, got {type(values).__name__}"
+        )
+    if len(values) != n:
+        raise ValueError(f"column {name!r} has {len(values)} entries for {n} completions")
+    return list(values)
+
+
+def parse_meta(raw: Any) -> dict[str, Any]:
+    """The `meta` column entry (JSON text or dict) as a dict; malformed meta is a data bug and raises."""
+    if raw is None:
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if isinstance(raw, str):
+        try:
+            obj = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            raise GoldError(f"meta is not valid JSON: {raw!r:.80}") from None
+        if isinstance(obj, dict):
+            return obj
+    raise GoldError(f"meta must be a JSON object, got {raw!r:.80}")
+
+
+def check_score(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RewardConfigError(f"option {name}={value!r} must be a finite number")
+    return float(value)
+
+
+class AnswerReward(Reward):
+    """Base of rewards that grade the parsed answer against the row's gold."""
+
+    tasks: tuple[str, ...] = ()  # task names this reward grades (prefixes end with "/")
+    kinds: tuple[str, ...] = ()  # gold kinds it can grade
+
+    def __init__(
+        self,
+        *,
+        strict: bool = False,
+        prefilled_think: bool = False,
+        correct_score: float = 1.0,
+        wrong_score: float = 0.0,
+        fail_score: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.format = AnswerFormat(strict=bool(strict), prefilled_think=bool(prefilled_think))
+        self.correct_score = check_score("correct_score", correct_score)
+        self.wrong_score = check_score("wrong_score", wrong_score)
+        self.fail_score = check_score("fail_score", fail_score)
+
+    def applies(self, task: Any) -> bool:
+        if task is None:
+            return True
+        if not isinstance(task, str):
+            raise TypeError(f"task must be a string, got {task!r:.60}")
+        return any(task == t or (t.endswith("/") and task.startswith(t)) for t in self.tasks)
+
+    def check_gold(self, gold: Gold, row: int) -> None:
+        """Raise GoldError if this reward cannot grade against `gold` (cheap: called for every row)."""
+
+    def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
+        """The score of a parsed answer; raise AnswerValueError for an unreadable value."""
+        raise NotImplementedError
+
+    def score(
+        self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None
+    ) -> tuple[Scores, Reasons]:
+        n = len(texts)
+        tasks = column(columns, "task", n)
+        golds = column(columns, "gold", n)
+        scores: Scores = []
+        reasons: Reasons = []
+        parse = self.format.read_answer
+        applies: dict[Any, bool] = {}  # a batch has a handful of task names: decide each once
+        for i, text in enumerate(texts):
+            if tasks is not None:
+                task = tasks[i]
+                if task not in applies:
+                    applies[task] = self.applies(task)
+                if not applies[task]:
+                    scores.append(None)
+                    reasons.append(None)
+                    continue
+            if golds is None or golds[i] is None:
+                raise GoldError(f"row {i}: reward {self.__name__!r} needs a gold answer; the row has none")
+            gold = parse_gold(golds[i])
+            if gold.kind not in self.kinds:
+                if tasks is None:  # no task column: a kind this reward does not grade is another task's row
+                    scores.append(None)
+                    reasons.append(None)
+                    continue
+                raise GoldError(
+                    f"row {i}: task {tasks[i]!r} has a {gold.kind!r} gold, which "
+                    f"{self.__name__!r} cannot grade (it grades {', '.join(self.kinds)})"
+                )
+            self.check_gold(gold, i)  # before parsing: a bad gold raises whatever the completion says
+            parsed = parse(text)
+            if not parsed.ok:
+                scores.append(self.fail_score)
+                reasons.append(parsed.reason)
+                continue
+            try:
+                scores.append(self.grade(parsed.answer, gold, i, columns))
+                reasons.append(None)
+            except AnswerValueError as exc:
+                scores.append(self.fail_score)
+                reasons.append(exc.reason)
+        return scores, reasons

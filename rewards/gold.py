@@ -1,0 +1,185 @@
+"""The `gold` column: one JSON object per row, parsed into a typed, immutable gold answer.
+
+Kinds (the task-row schema lists the same ones in `ehrmind.tasks.schema.GOLD_KINDS`):
+
+    {"kind": "decimal", "value": 72.5, "lower": 68.9, "upper": 76.1,
+     "unit": "mL/min/{1.73_m2}", "calculator": "ckd_epi_2021", "analyte": null}
+        lower/upper: MedCalc-Bench's limits (optional); unit: a UCUM code answers are converted to
+        (optional); calculator: its declared tolerance is used by `calc_accuracy` (optional);
+        analyte: for mg/dL <-> mmol/L conversions of the answer (optional).
+    {"kind": "integer", "value": 3, "calculator": "cha2ds2_vasc"}
+    {"kind": "date", "value": "2024-05-01"}                    (ISO or MM/DD/YYYY)
+    {"kind": "weeks_days", "value": [5, 2]}
+    {"kind": "label", "value": "eligible", "choices": ["not relevant", "excluded", "eligible"],
+     "aliases": {"ineligible": "excluded"}}                   (aliases optional)
+
+Malformed gold is a data bug, not a wrong answer: `parse_gold` raises `GoldError` naming the field, the
+value and the fix, and the reward lets it propagate. Parsed gold is cached by its JSON text, because TRL
+repeats each row's gold once per generation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from rewards.values import AnswerValueError, parse_date
+
+KINDS = ("decimal", "integer", "date", "weeks_days", "label")
+
+
+class GoldError(ValueError):
+    """The gold column of a row is malformed (a data bug: fix the task builder, do not score it)."""
+
+
+@dataclass(frozen=True)
+class Gold:
+    kind: str
+    value: Any  # float | int | date | tuple[int, int] | str
+    lower: float | None = None
+    upper: float | None = None
+    unit: str | None = None
+    calculator: str | None = None
+    analyte: str | None = None
+    choices: tuple[str, ...] = ()
+    aliases: Mapping[str, str] | None = field(default=None, hash=False)
+
+
+def parse_gold(raw: str | Mapping[str, Any] | Gold) -> Gold:
+    """A typed gold from the column's JSON text or dict; raises GoldError."""
+    if isinstance(raw, Gold):
+        return raw
+    if isinstance(raw, str):
+        return _parse_text(raw)
+    if isinstance(raw, Mapping):
+        return _from_dict(raw)
+    raise GoldError(f"gold must be a JSON string or an object, got {type(raw).__name__}: {raw!r:.80}")
+
+
+@lru_cache(maxsize=65_536)
+def _parse_text(text: str) -> Gold:
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        raise GoldError(
+            f'gold is not valid JSON: {text!r:.80}; write e.g. {{"kind": "integer", "value": 3}}'
+        ) from None
+    if not isinstance(obj, dict):
+        raise GoldError(f"gold must be a JSON object, got {type(obj).__name__}: {text!r:.80}")
+    return _from_dict(obj)
+
+
+def _bad(field_name: str, value: Any, fix: str) -> GoldError:
+    return GoldError(f"gold.{field_name}={value!r:.80} is invalid: {fix}")
+
+
+def _number(obj: Mapping[str, Any], key: str, required: bool) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise _bad(key, value, "a finite number is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _bad(key, value, "must be a finite JSON number")
+    return float(value)
+
+
+def _optional_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise _bad(key, value, "must be a non-empty string or null")
+    return value
+
+
+def _from_dict(obj: Mapping[str, Any]) -> Gold:
+    kind = obj.get("kind")
+    if kind not in KINDS:
+        raise _bad("kind", kind, f"must be one of {', '.join(KINDS)}")
+    value = obj.get("value")
+    common = {"calculator": _optional_str(obj, "calculator")}
+    if kind == "decimal":
+        number = _number(obj, "value", True)
+        lower, upper = _number(obj, "lower", False), _number(obj, "upper", False)
+        if (lower is None) != (upper is None):
+            raise _bad("lower" if lower is None else "upper", None, "give both lower and upper, or neither")
+        if lower is not None and not lower <= number <= upper:
+            raise _bad("value", number, f"must lie within lower={lower} and upper={upper}")
+        unit = _optional_str(obj, "unit")
+        if unit is not None:
+            from calculators.units import UnitError, normalize_unit
+
+            try:
+                normalize_unit(unit)
+            except UnitError as exc:
+                raise _bad("unit", unit, str(exc)) from None
+        return Gold(kind, number, lower, upper, unit, analyte=_optional_str(obj, "analyte"), **common)
+    if kind == "integer":
+        number = _number(obj, "value", True)
+        if not number.is_integer():
+            raise _bad("value", value, "an integer gold must be a whole number")
+        return Gold(kind, int(number), **common)
+    if kind == "date":
+        try:
+            return Gold(kind, parse_date(value), **common)
+        except AnswerValueError:
+            raise _bad("value", value, "write the date as YYYY-MM-DD or MM/DD/YYYY") from None
+    if kind == "weeks_days":
+        ok = (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in value)
+            and value[1] <= 6
+        )
+        if not ok:
+            raise _bad("value", value, "write [weeks, days] with days 0-6, e.g. [5, 2]")
+        return Gold(kind, (int(value[0]), int(value[1])), **common)
+    choices = obj.get("choices")
+    if (
+        not isinstance(choices, list | tuple)
+        or len(choices) < 2
+        or not all(isinstance(c, str) for c in choices)
+    ):
+        raise _bad("choices", choices, "a label gold needs a list of at least two string choices")
+    if value not in choices:
+        raise _bad("value", value, f"must be one of the choices {list(choices)}")
+    aliases = obj.get("aliases")
+    if aliases is not None:
+        if not isinstance(aliases, Mapping) or not all(
+            isinstance(k, str) and v in choices for k, v in aliases.items()
+        ):
+            raise _bad("aliases", aliases, "map alternative spellings to one of the choices")
+        aliases = dict(aliases)
+    return Gold(kind, value, choices=tuple(choices), aliases=aliases, **common)
+
+
+def gold_column(columns: Mapping[str, Any], n: int, name: str = "gold") -> list[Any]:
+    """The `gold` column, checked to have one entry per completion."""
+    values = columns.get(name)
+    if values is None:
+        raise GoldError(f"the reward needs a {name!r} column; the dataset rows have none")
+    if len(values) != n:
+        raise ValueError(f"column {name!r} has {len(values)} entries for {n} completions")
+    return list(values)
+
+
+def canonical_gold_json(gold: Gold) -> dict[str, Any]:
+    """The gold as a JSON-ready dict (for writers and tests)."""
+    value = gold.value
+    if isinstance(value, date):
+        value = value.isoformat()
+    elif isinstance(value, tuple):
+        value = list(value)
+    out: dict[str, Any] = {"kind": gold.kind, "value": value}
+    for key in ("lower", "upper", "unit", "calculator", "analyte"):
+        if getattr(gold, key) is not None:
+            out[key] = getattr(gold, key)
+    if gold.kind == "label":
+        out["choices"] = list(gold.choices)
+        if gold.aliases:
+            out["aliases"] = dict(gold.aliases)
+    return out

@@ -1,0 +1,153 @@
+"""`trial_label` and `trial_consistency`: patient-to-trial eligibility (TREC Clinical Trials) rewards.
+
+Labels are TREC's: 0 = "not relevant", 1 = "excluded", 2 = "eligible" (the names, never the numbers,
+are what the model writes; EHRMIND's trial reward swapped two of them, so tests pin the mapping).
+
+- `trial_label`: `correct_score` for the gold label; otherwise `partial_credit[gold][answer]` when the
+  recipe gives a matrix (e.g. {"eligible": {"excluded": 0.25}}), else `wrong_score`.
+- `trial_consistency`: a deterministic check of the answer against the trial's hard limits
+  (`rewards.trial_limits`): if the patient's age or sex breaks them, any answer other than
+  "excluded"/"not relevant" scores `penalty`; otherwise 0. It needs no gold, only `meta`. Penalized
+  rows are counted in `rewards.stats` under the reason "inconsistent" (`trial_consistency/fail/inconsistent`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rewards.common import AnswerReward, check_score, column, parse_meta
+from rewards.gold import Gold, GoldError
+from rewards.parse import AnswerFormat
+from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
+from rewards.trial_limits import patient_facts, trial_limits, violations, violations_for_meta
+from rewards.values import TRIAL_ALIASES, TRIAL_LABELS, AnswerValueError, default_aliases, parse_label
+
+# TREC qrels codes -> label names (0 not relevant, 1 excluded, 2 eligible).
+QREL_LABELS = {0: "not relevant", 1: "excluded", 2: "eligible"}
+TRIAL_TASK = "trial_match"
+
+
+def _check_matrix(matrix: Mapping[str, Mapping[str, float]] | None) -> dict[str, dict[str, float]]:
+    if matrix is None:
+        return {}
+    if not isinstance(matrix, Mapping):
+        raise RewardConfigError("partial_credit must map gold label -> {answer label: score}")
+    out: dict[str, dict[str, float]] = {}
+    for gold, row in matrix.items():
+        if gold not in TRIAL_LABELS or not isinstance(row, Mapping):
+            raise RewardConfigError(
+                f"partial_credit key {gold!r}: use one of {TRIAL_LABELS} mapping to a dict"
+            )
+        for pred, value in row.items():
+            if pred not in TRIAL_LABELS or pred == gold:
+                raise RewardConfigError(
+                    f"partial_credit[{gold!r}] key {pred!r}: use another label among {TRIAL_LABELS}"
+                )
+            out.setdefault(gold, {})[pred] = check_score(f"partial_credit[{gold!r}][{pred!r}]", value)
+    return out
+
+
+@register("trial_label")
+class TrialLabel(AnswerReward):
+    """3-class eligibility label with an optional partial-credit matrix."""
+
+    tasks = (TRIAL_TASK,)
+    kinds = ("label",)
+
+    def __init__(
+        self,
+        *,
+        partial_credit: Mapping[str, Mapping[str, float]] | None = None,
+        strict: bool = False,
+        prefilled_think: bool = False,
+        correct_score: float = 1.0,
+        wrong_score: float = 0.0,
+        fail_score: float = 0.0,
+    ) -> None:
+        super().__init__(
+            strict=strict,
+            prefilled_think=prefilled_think,
+            correct_score=correct_score,
+            wrong_score=wrong_score,
+            fail_score=fail_score,
+        )
+        self.partial_credit = _check_matrix(partial_credit)
+
+    def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
+        aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
+        pred = parse_label(answer, gold.choices, aliases)
+        if pred == gold.value:
+            return self.correct_score
+        return self.partial_credit.get(gold.value, {}).get(pred, self.wrong_score)
+
+
+@register("trial_consistency")
+class TrialConsistency(Reward):
+    """`penalty` when the answer admits a patient the trial's hard age/sex limits exclude, else 0."""
+
+    def __init__(
+        self,
+        *,
+        penalty: float = -1.0,
+        use_text: bool = True,
+        strict: bool = False,
+        prefilled_think: bool = False,
+    ) -> None:
+        super().__init__()
+        self.penalty = check_score("penalty", penalty)
+        self.use_text = bool(use_text)
+        self.format = AnswerFormat(strict=bool(strict), prefilled_think=bool(prefilled_think))
+
+    def _violations(self, raw_meta: Any) -> tuple[str, ...]:
+        try:
+            if isinstance(raw_meta, str):
+                return violations_for_meta(raw_meta or "{}", self.use_text)
+            meta = parse_meta(raw_meta)
+            return tuple(violations(trial_limits(meta, use_text=self.use_text), *patient_facts(meta)))
+        except (ValueError, TypeError) as exc:  # malformed meta is a data bug
+            if isinstance(exc, GoldError):
+                raise
+            raise GoldError(f"trial_match meta is malformed: {exc}") from None
+
+    def score(
+        self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None
+    ) -> tuple[Scores, Reasons]:
+        n = len(texts)
+        tasks = column(columns, "task", n)
+        metas = column(columns, "meta", n)
+        if metas is None:
+            raise GoldError("trial_consistency needs the `meta` column (patient age/sex, trial limits)")
+        scores: Scores = []
+        reasons: Reasons = []
+        for i, text in enumerate(texts):
+            if tasks is not None and tasks[i] != TRIAL_TASK:
+                scores.append(None)
+                reasons.append(None)
+                continue
+            broken = self._violations(metas[i])
+            parsed = self.format.read_answer(text)
+            if not parsed.ok:
+                scores.append(0.0)
+                reasons.append(parsed.reason)
+                continue
+            try:
+                label = parse_label(parsed.answer, TRIAL_LABELS, TRIAL_ALIASES)
+            except AnswerValueError as exc:
+                scores.append(0.0)
+                reasons.append(exc.reason)
+                continue
+            inconsistent = bool(broken) and label not in ("excluded", "not relevant")
+            scores.append(self.penalty if inconsistent else 0.0)
+            reasons.append("inconsistent" if inconsistent else None)
+        return scores, reasons
+
+
+def gold_from_qrel(score: int | str) -> str:
+    """The gold JSON text of a TREC qrels score (0/1/2)."""
+    try:
+        label = QREL_LABELS[int(score)]
+    except (KeyError, ValueError):
+        raise GoldError(f"qrels score {score!r} must be 0, 1 or 2") from None
+    return json.dumps({"kind": "label", "value": label, "choices": list(TRIAL_LABELS)})
