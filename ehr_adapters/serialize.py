@@ -1,0 +1,332 @@
+"""PatientRecord -> prompt text within a token budget.
+
+    serialize(record, prediction_time=t, max_tokens=1024)                  # ~4 characters per token
+    serialize(record, prediction_time=t, max_tokens=1024, tokenizer=tok)  # counted with the model's tokenizer
+
+What the model sees, in order: demographics at the prediction time; allergies; active problems; the most
+recent value of each lab and vital sign with its unit (measurements that calculators use listed first); medications; recent encounters; procedures,
+immunizations and reports. Times are relative to the prediction time ("3 h ago") and only events at or
+before it are used, so a label's future never leaks into its prompt. Each event is one whole line: when the
+budget runs out, lines are dropped, never cut. Every section first gets a small guaranteed share, then the
+remaining budget is filled in priority order, so one long lab panel cannot crowd out the problem list.
+Output is a pure function of the record and the arguments (ties in time are ordered by code and value).
+
+Building many prompts for one patient reuses one `Timeline` (events indexed by kind and time), so each
+prompt costs O(lines shown), not O(events). `meds_timelines` builds timelines straight from a MEDS frame.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ehr_adapters.codes import concept_of
+from ehr_adapters.record import PatientRecord
+
+if TYPE_CHECKING:
+    from ehr_adapters.meds import MedsDataset
+
+# (time, kind, code, display, value, unit, text, end); times are integer microseconds since the epoch
+# (cheap to compare and subtract; converting millions of datetimes is what made this slow)
+Row = tuple[int, str, str, str, "float | None", "str | None", "str | None", "int | None"]
+_EPOCH = datetime(1970, 1, 1)
+_US_PER_S = 1_000_000
+
+
+def _us(value: datetime) -> int:
+    """Naive datetime -> microseconds since 1970-01-01 (aware datetimes are taken in their own clock)."""
+    delta = value.replace(tzinfo=None) - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * _US_PER_S + delta.microseconds
+
+
+# section title, event kind, mode, line cap, guaranteed share (lines) in the first pass
+_SECTIONS = (
+    ("Allergies", "allergy", "distinct", 10, 5),
+    ("Active problems", "condition", "active", 20, 6),
+    ("Most recent labs", "lab", "latest_value", 25, 8),
+    ("Most recent vital signs", "vital", "latest_value", 12, 6),
+    ("Medications", "medication", "distinct", 15, 5),
+    ("Recent encounters", "encounter", "recent", 8, 3),
+    ("Procedures", "procedure", "distinct", 8, 2),
+    ("Immunizations", "immunization", "distinct", 5, 1),
+    ("Reports", "report", "distinct", 5, 1),
+)
+_MAX_SCAN = 20000  # events walked back per section; bounds the cost on very long records
+
+_UNIT_DISPLAY = {
+    "meq/L": "mEq/L",
+    "10*3/uL": "x10^3/uL",
+    "10*6/uL": "x10^6/uL",
+    "10*9/L": "x10^9/L",
+    "mm[Hg]": "mmHg",
+    "[degF]": "°F",
+    "Cel": "°C",
+    "[lb_av]": "lb",
+    "[in_i]": "in",
+    "{score}": "",
+    "1": "",
+    "[IU]/L": "IU/L",
+    "u[IU]/mL": "uIU/mL",
+    "m[IU]/mL": "mIU/mL",
+    "/min": "/min",
+    "{ratio}": "",
+    "[pH]": "",
+    "cm[H2O]": "cmH2O",
+    "kg/m2": "kg/m2",
+    "/[HPF]": "/hpf",
+    "/[LPF]": "/lpf",
+}
+
+
+@dataclass
+class Timeline:
+    """A patient's events sorted by time and indexed by kind, ready to render many prompts."""
+
+    patient_id: str
+    birth_date: date | None
+    sex: str | None
+    by_kind: dict[str, tuple[list[int], list[Row]]] = field(default_factory=dict)
+    last_time: datetime | None = None
+
+    @classmethod
+    def from_rows(cls, patient_id: str, birth: date | None, sex: str | None, rows: list[Row]) -> Timeline:
+        """Rows must be sorted by time; rows without a time are static facts and are not shown."""
+        tl = cls(patient_id, birth, sex)
+        last = None
+        for row in rows:
+            if row[0] is None:
+                continue
+            times, kept = tl.by_kind.setdefault(row[1], ([], []))
+            times.append(row[0])
+            kept.append(row)
+            last = row[0] if last is None or row[0] > last else last
+        tl.last_time = _EPOCH + timedelta(microseconds=last) if last is not None else None
+        return tl
+
+    @classmethod
+    def from_record(cls, record: PatientRecord) -> Timeline:
+        rows = [
+            (
+                _us(e.time),
+                e.kind,
+                e.code,
+                e.display or e.code,
+                e.value,
+                e.unit,
+                e.text,
+                _us(e.end) if e.end is not None else None,
+            )
+            for e in record.events
+            if e.time is not None
+        ]
+        rows.sort(key=_row_order)
+        return cls.from_rows(record.patient_id, record.birth_date, record.sex, rows)
+
+
+def _row_order(row: Row) -> tuple:
+    # time, then code and value: the text does not depend on the order events arrive in
+    return (row[0], row[2], row[4] is None, row[4] or 0.0, row[6] is None, row[6] or "")
+
+
+_CACHE: OrderedDict[int, tuple[PatientRecord, int, Timeline]] = OrderedDict()
+
+
+def _timeline_for(record: PatientRecord) -> Timeline:
+    # Keyed by id(record) while holding a reference (so the id cannot be reused); rebuilt if events change.
+    hit = _CACHE.get(id(record))
+    if hit is not None and hit[0] is record and hit[1] == len(record.events):
+        _CACHE.move_to_end(id(record))
+        return hit[2]
+    tl = Timeline.from_record(record)
+    _CACHE[id(record)] = (record, len(record.events), tl)
+    if len(_CACHE) > 16:
+        _CACHE.popitem(last=False)
+    return tl
+
+
+def serialize(
+    record: PatientRecord,
+    *,
+    prediction_time: datetime | None = None,
+    max_tokens: int = 1024,
+    tokenizer: Any = None,
+) -> str:
+    """Render `record` as prompt text using only events at or before `prediction_time` (see module doc)."""
+    return serialize_timeline(
+        _timeline_for(record), prediction_time=prediction_time, max_tokens=max_tokens, tokenizer=tokenizer
+    )
+
+
+def serialize_timeline(
+    tl: Timeline, *, prediction_time: datetime | None = None, max_tokens: int = 1024, tokenizer: Any = None
+) -> str:
+    """`serialize` for a prebuilt Timeline (what `serialize` and the MEDS fast path both call)."""
+    if max_tokens < 16:
+        raise ValueError(f"max_tokens={max_tokens} is too small for a patient summary; use at least 16")
+    now = prediction_time or tl.last_time
+    count = _counter(tokenizer)
+    header = _header(tl, now, prediction_time is not None)
+    now_us = _us(now) if now is not None else None
+    budget = max_tokens - sum(count(line) for line in header)
+    candidates = [_section_lines(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
+    chosen: list[list[str]] = [[] for _ in _SECTIONS]
+    # pass 1: guaranteed share per section; pass 2: fill up to each cap in priority order
+    for limit_of in (lambda s: s[4], lambda s: s[3]):
+        for i, spec in enumerate(_SECTIONS):
+            lines = candidates[i]
+            while len(chosen[i]) < min(limit_of(spec), len(lines)):
+                line = lines[len(chosen[i])]
+                cost = count(line) + (count(spec[0] + ":") if not chosen[i] else 0)
+                if cost > budget:
+                    break
+                chosen[i].append(line)
+                budget -= cost
+    out = list(header)
+    for (title, *_), lines in zip(_SECTIONS, chosen, strict=True):
+        if lines:
+            out.append(f"{title}:")
+            out.extend(lines)
+    text = "\n".join(out)
+    if tokenizer is not None:
+        # per-line counts can differ from the joined text by a token or two at line joins: trim to be exact
+        while len(out) > len(header) and count(text) > max_tokens:
+            out.pop()
+            if out[-1].endswith(":"):
+                out.pop()
+            text = "\n".join(out)
+    return text
+
+
+def _counter(tokenizer: Any):
+    if tokenizer is None:
+        return lambda s: (len(s) + 4) // 4  # ceil((chars + 1 newline) / 4)
+    return lambda s: len(tokenizer(s, add_special_tokens=False)["input_ids"]) + 1
+
+
+def _header(tl: Timeline, now: datetime | None, explicit: bool) -> list[str]:
+    parts = []
+    if tl.birth_date is not None and now is not None:
+        parts.append(f"{int((now.date() - tl.birth_date).days // 365.25)}-year-old")
+    parts.append(tl.sex or "patient of unknown sex")
+    lines = [f"Patient: {' '.join(parts)}."]
+    if now is None:
+        lines.append("No dated events in the record.")
+    elif explicit:
+        lines.append("Times are relative to now (the prediction time); nothing after now is shown.")
+    else:
+        lines.append("Times are relative to the last recorded event.")
+    return lines
+
+
+def _ago(now: int, then: int) -> str:
+    minutes = (now - then) // 60_000_000
+    if minutes < 90:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    days = hours // 24
+    if days < 60:
+        return f"{days} d ago"
+    if days < 730:
+        return f"{int(days // 30.44)} mo ago"
+    return f"{int(days // 365.25)} y ago"
+
+
+_VALUE_TEXT: dict[tuple[float, str | None], str] = {}
+
+
+def _value(value: float | None, unit: str | None, text: str | None) -> str:
+    if value is None:
+        return text or ""
+    key = (value, unit)
+    shown = _VALUE_TEXT.get(key)
+    if shown is None:  # memoized: the same value and unit recur thousands of times in a record
+        unit_text = _UNIT_DISPLAY.get(unit, unit) if unit else ""
+        number = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
+        shown = f"{number} {unit_text}".rstrip()
+        if len(_VALUE_TEXT) < 200_000:
+            _VALUE_TEXT[key] = shown
+    return shown
+
+
+def _section_lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[str]:
+    if now is None or kind not in tl.by_kind:
+        return []
+    times, rows = tl.by_kind[kind]
+    end = bisect_right(times, now)  # events at or before now
+    lines: list[str] = []
+    key_lines: list[str] = []  # latest_value: measurements calculators use come first (most relevant)
+    seen: set[str] = set()
+    stop = max(0, end - _MAX_SCAN)
+    latest = mode == "latest_value"
+    want = (
+        cap * 3 if latest else cap
+    )  # look past the first `cap` codes so key measurements are not crowded out
+    for i in range(end - 1, stop - 1, -1):
+        time, _, code, display, value, unit, text, row_end = rows[i]
+        if mode == "recent":
+            lines.append(f"- {display} ({_ago(now, time)})")
+        else:
+            key = code if latest else display
+            if key in seen:
+                continue
+            if latest and value is None and not text:
+                continue
+            seen.add(key)
+            if mode == "active" and row_end is not None and row_end <= now:
+                continue  # resolved before now: not active (and older mentions are older still)
+            shown = _value(value, unit, text)
+            line = (
+                f"- {display}: {shown} ({_ago(now, time)})" if shown else f"- {display} ({_ago(now, time)})"
+            )
+            (key_lines if latest and _is_key(code) else lines).append(line)
+        if len(lines) + len(key_lines) >= want or len(key_lines) >= cap:
+            break
+    return (key_lines + lines)[:cap]
+
+
+@lru_cache(maxsize=65536)
+def _is_key(code: str) -> bool:
+    return concept_of(code) is not None
+
+
+def meds_timelines(
+    dataset: MedsDataset, subject_ids: list[int] | None = None, *, keep_empty: bool = False
+) -> dict[int, Timeline]:
+    """Timelines for MEDS subjects straight from the frame (no Event objects): same text as via records()."""
+    import polars as pl
+
+    frame = dataset.record_frame(subject_ids, None, keep_empty=keep_empty)
+    demo = frame.filter((pl.col("code") == "MEDS_BIRTH") | pl.col("code").str.starts_with("GENDER//"))
+    births = {
+        s: t.date()
+        for s, c, t in demo.select("subject_id", "code", "time").iter_rows()
+        if c == "MEDS_BIRTH" and t is not None
+    }
+    sexes = {
+        s: {"F": "female", "M": "male"}.get(c[8:], "other")
+        for s, c in demo.select("subject_id", "code").iter_rows()
+        if c.startswith("GENDER//")
+    }
+    shown = [spec[1] for spec in _SECTIONS]
+    timed = frame.filter(pl.col("time").is_not_null())
+    last = dict(timed.group_by("subject_id").agg(pl.col("time").max()).iter_rows())
+    out = {
+        int(s): Timeline(str(s), births.get(s), sexes.get(s), last_time=last.get(s))
+        for s in frame.get_column("subject_id").unique(maintain_order=True).to_list()
+    }
+    timed = (
+        timed.filter(pl.col("kind").is_in(shown))
+        .with_columns(pl.col("time").dt.epoch("us").alias("t_us"), pl.lit(None, pl.Int64).alias("end_us"))
+        .sort(["subject_id", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)  # as _row_order
+    )
+    cols = ("t_us", "kind", "code", "display", "numeric_value", "unit", "text_value", "end_us")
+    for (subject_id, kind), part in timed.group_by("subject_id", "kind", maintain_order=True):
+        columns = [part.get_column(c).to_list() for c in cols]
+        out[int(subject_id)].by_kind[kind] = (columns[0], list(zip(*columns, strict=True)))
+    return out
