@@ -72,7 +72,7 @@ DISPLAY_NAMES: dict[str, str] = {
     "m**2": "m²", "1e3/uL": "×10³/µL", "1e9/L": "×10⁹/L", "uU/mL": "µIU/mL", "umol/L": "µmol/L",
     "meq/L": "mEq/L", "dimensionless": "", "mL/min/{1.73_m2}": "mL/min/1.73 m²", "ms": "msec",
     "ug": "µg", "ug/h": "µg/h", "day": "days",
-    "mOsm/kg": "mOsm/kg",  # output-only unit (calculated osmolality); pint has no osmole
+    "mOsm/kg": "mOsm/kg", "mosm/kg": "mOsm/kg", "mOsm/L": "mOsm/L",  # osmole defined in `registry`
 }
 
 
@@ -121,6 +121,8 @@ def registry():
     # Equivalents are declared dimensionally as substance; valence is applied separately.
     ureg.define("meq = 1e-3 * mol")
     ureg.define("U = [enzyme_activity]")
+    # Osmoles count dissolved particles; dimensionally a substance amount (1 mOsm/kg of water ~ 1 mmol/kg).
+    ureg.define("osmole = mole = Osm")
     return ureg
 
 

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ehr_adapters.errors import SkippedItem
 
 COLUMNS = ("id", "task", "prompt", "gold", "patient_id", "split", "meta")
 GOLD_KINDS = ("decimal", "integer", "date", "weeks_days", "label")
@@ -90,3 +93,46 @@ def read_rows(path: str | Path, split: str | None = None) -> list[dict[str, Any]
     if split is not None:
         rows = [r for r in rows if r["split"] == split]
     return rows
+
+
+# --- builder output (added for `ehrmind data build`) ---------------------------------------------------
+
+
+@dataclass
+class TaskRows:
+    """What one task builder produced: rows without a split yet, the items it skipped (file or patient,
+    position, "category: detail" reason) and counters for the manifest (e.g. gold sources)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[SkippedItem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def extend(self, other: TaskRows) -> TaskRows:
+        self.rows.extend(other.rows)
+        self.skipped.extend(other.skipped)
+        for key, n in other.counts.items():
+            self.count(key, n)
+        return self
+
+
+def new_row(
+    row_id: str,
+    task: str,
+    prompt: list[dict[str, str]],
+    gold: dict[str, Any],
+    patient_id: str,
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    """A task row with gold and meta serialised as JSON; `split` is filled in by the build."""
+    return {
+        "id": row_id,
+        "task": task,
+        "prompt": prompt,
+        "gold": json.dumps(gold, ensure_ascii=False),
+        "patient_id": str(patient_id),
+        "split": "",
+        "meta": json.dumps(meta, ensure_ascii=False, default=str),
+    }

@@ -1,0 +1,144 @@
+"""`ehrmind data build|show`: turn local extracts and benchmarks into task rows, and inspect them.
+
+    ehrmind data build --source meds:../shared/data/mimic-iv-demo-meds --tasks ehrshot,calc --out runs/data/mimic
+    ehrmind data show runs/data/mimic --n 2 --show-prompts
+
+The logic lives in `ehrmind.tasks.build` / `ehrmind.tasks.show`; this module only parses options and
+prints a summary. Patient text is printed only by `show --show-prompts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Build task rows from EHR extracts and benchmarks (build), and inspect a build (show).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+
+@app.command("build")
+def build_cmd(
+    source: Annotated[
+        list[str],
+        typer.Option(
+            "--source",
+            help="KIND:PATH, repeatable. KIND: meds (folder or .parquet), fhir (bundle .json, folder "
+            "of bundles or bulk NDJSON folder), medcalc-bench (CSV or folder of CSVs), trec-ct (folder).",
+        ),
+    ],
+    tasks: Annotated[
+        str,
+        typer.Option(
+            "--tasks", help="Comma-separated: medcalc, calc, ehrshot (all 15) or ehrshot/<name>, trial_match."
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output directory (train/val/test.parquet + manifest.json).")
+    ],
+    seed: Annotated[int, typer.Option(help="Seed for splits and sampling.")] = 0,
+    split: Annotated[str, typer.Option(help="Train,val,test patient ratios.")] = "0.8,0.1,0.1",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first bad item instead of skipping it.")
+    ] = False,
+    max_per_task: Annotated[
+        int | None,
+        typer.Option("--max-per-task", help="Keep at most N rows per task (seeded sample).", min=1),
+    ] = None,
+    max_tokens: Annotated[
+        int,
+        typer.Option(
+            "--max-tokens", help="Token budget of a serialized record (calc, ehrshot prompts).", min=64
+        ),
+    ] = 1024,
+    per_patient: Annotated[
+        int, typer.Option("--per-patient", help="Mined calculator tasks per patient and calculator.", min=1)
+    ] = 2,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            "--tokenizer", help="Local tokenizer directory to count tokens exactly (default: ~4 chars/token)."
+        ),
+    ] = None,
+) -> None:
+    """Build task rows with patient-level splits, a leakage check and a manifest.
+
+    Example: ehrmind data build --source meds:../shared/data/mimic-iv-demo-meds --tasks ehrshot,calc --out runs/data/mimic
+
+    Example: ehrmind data build --source trec-ct:../shared/data/trec-ct --tasks trial_match --out runs/data/trec
+    """
+    from ehrmind.tasks.build import BuildOptions, build, parse_source, parse_tasks
+    from ehrmind.tasks.splits import parse_ratios
+
+    with _clean_errors():
+        options = BuildOptions(
+            sources=[parse_source(s) for s in source],
+            tasks=parse_tasks(tasks),
+            out=out,
+            seed=seed,
+            split=parse_ratios(split),
+            strict=strict,
+            max_per_task=max_per_task,
+            max_tokens=max_tokens,
+            per_patient=per_patient,
+            tokenizer=tokenizer,
+        )
+        manifest = build(options)
+    table = Table(title=f"task rows written to {out}")
+    for column in ("task", "train", "val", "test", "total"):
+        table.add_column(column, justify="left" if column == "task" else "right")
+    for task, counts in manifest["counts"].items():
+        table.add_row(task, *[str(counts[c]) for c in ("train", "val", "test", "total")])
+    console.print(table)
+    skipped = manifest["skipped"]
+    if skipped["total"]:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in list(skipped["by_reason"].items())[:5])
+        console.print(
+            f"skipped {skipped['total']} item(s): {reasons} (all in manifest.json)", highlight=False
+        )
+    for warning in manifest.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    console.print(f"manifest: {out / 'manifest.json'}", highlight=False)
+
+
+@app.command("show")
+def show_cmd(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `ehrmind data build`.")],
+    n: Annotated[int, typer.Option("--n", help="Example rows per task.", min=0)] = 2,
+    show_prompts: Annotated[
+        bool,
+        typer.Option("--show-prompts", help="Also print prompts and row ids (they contain patient text)."),
+    ] = False,
+) -> None:
+    """Print counts per task and split, skip reasons and example rows of a build.
+
+    Example: ehrmind data show runs/data/mimic --n 2 --show-prompts
+    """
+    from ehrmind.tasks.show import show
+
+    with _clean_errors():
+        show(directory, n=n, show_prompts=show_prompts, console=console)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Typed input errors (bad source, bad row in --strict, leakage) become one message and exit code 1."""
+    from ehr_adapters.errors import AdapterError
+    from ehrmind.tasks.build import BuildError
+    from ehrmind.tasks.schema import TaskRowError
+    from ehrmind.tasks.splits import LeakageError, SplitError
+
+    try:
+        yield
+    except (AdapterError, BuildError, TaskRowError, LeakageError, SplitError) as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(1) from None

@@ -1,0 +1,145 @@
+"""Tasks `ehrshot/<name>`: EHRSHOT labels over a MEDS dataset -> label-prediction rows.
+
+`ehr_adapters.ehrshot.label` finds every (patient, prediction time, label) with EHRSHOT's definitions;
+this module turns each into a prompt: the patient's record serialized as of the prediction time (only
+events at or before it, so the answer is never in the context), the task's description as the question,
+and gold = the label with the task's choices. Labels are sampled (seeded) down to `max_per_task` before
+any prompt is rendered, because serialization is the expensive step and lab tasks have thousands of labels.
+Multi-label tasks (chest X-ray findings) have no single-label gold and are skipped with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from ehr_adapters.ehrshot import TASKS, label
+from ehr_adapters.errors import AdapterError, ReadReport, SkippedItem
+from ehr_adapters.meds import MedsDataset
+from ehrmind.prompts import chat_prompt
+from ehrmind.tasks.calc_mined import Patient
+from ehrmind.tasks.schema import TaskRows, new_row
+
+PREFIX = "ehrshot/"
+
+
+def task_names(selected: Sequence[str] | None) -> list[str]:
+    """EHRSHOT task names from "ehrshot" (all) or "ehrshot/<name>" selectors; raises on unknown names."""
+    if not selected:
+        return list(TASKS)
+    names = []
+    for item in selected:
+        name = item.removeprefix(PREFIX)
+        if name in ("ehrshot", "", "all"):
+            return list(TASKS)
+        if name not in TASKS:
+            raise ValueError(
+                f"unknown EHRSHOT task {item!r}; choose from: {', '.join(PREFIX + t for t in TASKS)}"
+            )
+        names.append(name)
+    return names
+
+
+def question(name: str) -> str:
+    """The task's description; the serialized record already says that "now" is the prediction time."""
+    return TASKS[name].description
+
+
+def build_ehrshot(
+    dataset: MedsDataset,
+    names: Sequence[str],
+    get_patients: Callable[[list[int]], dict[str, Patient]],
+    serialize: Callable[[Any, datetime], str],
+    source: str,
+    *,
+    max_per_task: int | None = None,
+    seed: int = 0,
+    strict: bool = False,
+) -> TaskRows:
+    """Rows for the chosen EHRSHOT tasks; labels beyond `max_per_task` per task are sampled away first.
+
+    `get_patients(subject_ids)` returns records or timelines by patient id; `serialize(patient, time)`
+    renders the context as of the prediction time."""
+    out = TaskRows()
+    report = ReadReport()
+    labels = label(dataset, [n for n in names if TASKS[n].kind != "multilabel"], report=report)
+    for name in names:
+        if TASKS[name].kind == "multilabel":
+            out.skipped.append(
+                SkippedItem(
+                    source,
+                    PREFIX + name,
+                    "task not buildable: multi-label findings have no single-label gold (chest X-ray)",
+                )
+            )
+    out.skipped.extend(report.skipped)
+    labels = _dedupe(labels, out, source, strict)
+    parts = []
+    for (name,), part in labels.group_by("task", maintain_order=True):
+        out.count(f"labels:{name}", part.height)
+        if max_per_task is not None and part.height > max_per_task:
+            part = part.sample(n=max_per_task, seed=seed).sort(["subject_id", "prediction_time"])
+        parts.append(part)
+    if not parts:
+        return out
+    # Patient-major order: consecutive prompts reuse one patient's timeline.
+    chosen = pl.concat(parts).sort(["subject_id", "prediction_time", "task"])
+    records = get_patients(chosen.get_column("subject_id").unique().sort().to_list())
+    for subject, when, name, value in chosen.select(
+        "subject_id", "prediction_time", "task", "label"
+    ).iter_rows():
+        task, patient = TASKS[name], str(subject)
+        position = f"{PREFIX}{name}/{patient}@{when.isoformat()}"
+        if value not in task.choices:
+            _skip(
+                out, strict, source, position, f"label not in choices: {value!r} not in {list(task.choices)}"
+            )
+            continue
+        record = records.get(patient)
+        if record is None:
+            _skip(out, strict, source, position, "no record: labelled patient has no events in the record")
+            continue
+        gold = {"kind": "label", "value": value, "choices": list(task.choices)}
+        meta = {"ehrshot_task": name, "ehrshot_name": task.ehrshot_name, "prediction_time": when.isoformat(),
+                "source": source}  # fmt: skip
+        context = serialize(record, when)
+        prompt = chat_prompt(context, question(name), gold)
+        out.rows.append(new_row(f"{PREFIX}{name}/{patient}/{when.isoformat()}", PREFIX + name, prompt, gold,
+                                patient, meta))  # fmt: skip
+    return out
+
+
+def _dedupe(labels: pl.DataFrame, out: TaskRows, source: str, strict: bool) -> pl.DataFrame:
+    """One label per (patient, time, task): two results at one instant (e.g. a lab and a blood-gas
+    hemoglobin) give two labels; equal ones are merged, conflicting ones skipped (the answer is ambiguous)."""
+    key = ["subject_id", "prediction_time", "task"]
+    grouped = labels.group_by(key, maintain_order=True).agg(
+        pl.col("label").unique(maintain_order=True), pl.len()
+    )
+    merged = grouped.filter(pl.col("len") > 1)
+    if merged.height:
+        out.count("duplicate_labels_merged", int((merged.get_column("len") - 1).sum()))
+    for subject, when, name, values, _n in merged.filter(pl.col("label").list.len() > 1).iter_rows():
+        _skip(
+            out,
+            strict,
+            source,
+            f"{PREFIX}{name}/{subject}@{when.isoformat()}",
+            f"conflicting labels: {values} for one prediction time",
+        )
+    return grouped.filter(pl.col("label").list.len() == 1).select(*key, pl.col("label").list.first())
+
+
+def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) -> None:
+    if strict:
+        raise AdapterError(
+            reason,
+            file=source,
+            position=position,
+            field="label",
+            fix="fix the labeler or the data, or build without --strict",
+        )
+    out.skipped.append(SkippedItem(source, position, reason))

@@ -1,0 +1,142 @@
+"""Patient-level, seeded train/val/test splits and the leakage check that guards them.
+
+Rows are grouped before splitting: rows of one patient always share a split, and so do rows whose prompts
+are identical (two patients with the same note would otherwise teach the test answer in training). Groups
+are shuffled with the seed and cut at the requested ratios by patient count. A source that ships its own
+splits (MEDS `subject_splits.parquet`) fixes those patients' splits instead.
+
+`check_leakage` re-checks the result independently and raises `LeakageError` when any patient or identical
+prompt appears in two splits; the build fails rather than writing leaky data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ehrmind.tasks.schema import SPLITS
+
+
+class LeakageError(ValueError):
+    """A patient or an identical prompt appears in more than one split."""
+
+
+class SplitError(ValueError):
+    """Split ratios or fixed splits are invalid."""
+
+
+def parse_ratios(text: str) -> tuple[float, float, float]:
+    """ "0.8,0.1,0.1" -> (0.8, 0.1, 0.1); three non-negative numbers summing to 1."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        ratios = tuple(float(p) for p in parts)
+    except ValueError:
+        raise SplitError(f"--split {text!r}: expected three numbers like 0.8,0.1,0.1") from None
+    if len(ratios) != 3 or any(r < 0 for r in ratios) or abs(sum(ratios) - 1) > 1e-6:
+        raise SplitError(f"--split {text!r}: need three non-negative ratios (train,val,test) summing to 1")
+    return ratios  # type: ignore[return-value]
+
+
+def prompt_key(prompt: Any) -> str:
+    """A stable hash of a prompt (list of messages or text) for duplicate detection."""
+    if isinstance(prompt, str):
+        text = prompt
+    else:  # role and content of each message, with separators no text contains (cheaper than JSON)
+        text = "\x1e".join(f"{m['role']}\x1f{m['content']}" for m in prompt)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def assign_splits(
+    rows: Sequence[dict[str, Any]],
+    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+    fixed: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Set `row["split"]` on every row; returns patient_id -> split.
+
+    `fixed` maps patient ids to a split the source prescribes; groups containing such a patient take it
+    (a group joining two prescribed splits is a leak the source itself creates: SplitError).
+    """
+    fixed = dict(fixed or {})
+    bad = {s for s in fixed.values() if s not in SPLITS}
+    if bad:
+        raise SplitError(f"fixed splits {sorted(bad)} not in {SPLITS}")
+    groups = _patient_groups(rows)
+    free: list[list[str]] = []
+    split_of: dict[str, str] = {}
+    for members in groups:
+        prescribed = {fixed[p] for p in members if p in fixed}
+        if len(prescribed) > 1:
+            raise SplitError(
+                f"patients {sorted(members)[:5]} share a prompt but the source puts them in splits {sorted(prescribed)}"
+            )
+        if prescribed:
+            split_of.update(dict.fromkeys(members, prescribed.pop()))
+        else:
+            free.append(members)
+    # Shuffle groups with the seed, then cut by cumulative patient count.
+    free.sort(key=lambda g: g[0])
+    random.Random(seed).shuffle(free)
+    total = sum(len(g) for g in free)
+    bounds = (ratios[0] * total, (ratios[0] + ratios[1]) * total)
+    placed = 0
+    for members in free:
+        middle = placed + len(members) / 2
+        split = "train" if middle < bounds[0] else "val" if middle < bounds[1] else "test"
+        split_of.update(dict.fromkeys(members, split))
+        placed += len(members)
+    for row in rows:
+        row["split"] = split_of[row["patient_id"]]
+    return split_of
+
+
+def _patient_groups(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """Connected components of patients linked by identical prompts (union-find), members sorted."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first_patient: dict[str, str] = {}
+    for row in rows:
+        patient = row["patient_id"]
+        find(patient)
+        key = prompt_key(row["prompt"])
+        other = first_patient.setdefault(key, patient)
+        if other != patient:
+            a, b = find(patient), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    components: dict[str, list[str]] = defaultdict(list)
+    for patient in parent:
+        components[find(patient)].append(patient)
+    return [sorted(m) for m in components.values()]
+
+
+def check_leakage(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Raise LeakageError if a patient or an identical prompt crosses splits; else return check counts."""
+    patient_splits: dict[str, set[str]] = defaultdict(set)
+    prompt_splits: dict[str, set[str]] = defaultdict(set)
+    prompt_row: dict[str, str] = {}
+    for row in rows:
+        patient_splits[row["patient_id"]].add(row["split"])
+        key = prompt_key(row["prompt"])
+        prompt_splits[key].add(row["split"])
+        prompt_row.setdefault(key, row["id"])
+    patients = sorted(p for p, s in patient_splits.items() if len(s) > 1)
+    prompts = sorted(prompt_row[k] for k, s in prompt_splits.items() if len(s) > 1)
+    if patients or prompts:
+        parts = []
+        if patients:
+            parts.append(f"{len(patients)} patient(s) in several splits (e.g. {patients[:5]})")
+        if prompts:
+            parts.append(f"{len(prompts)} identical prompt(s) in several splits (e.g. rows {prompts[:5]})")
+        raise LeakageError("leakage check failed: " + "; ".join(parts) + "; the build wrote nothing")
+    return {"patients": len(patient_splits), "distinct_prompts": len(prompt_splits), "crossing": 0}
