@@ -48,7 +48,7 @@ _SECTIONS = (
     ("Allergies", "allergy", "distinct", 10, 5),
     ("Active problems", "condition", "active", 20, 6),
     ("Most recent labs", "lab", "latest_value", 25, 8),
-    ("Most recent vital signs", "vital", "latest_value", 12, 6),
+    ("Most recent vital signs", "vital", "latest_value", 20, 6),  # room for height and weight
     ("Medications", "medication", "distinct", 15, 5),
     ("Recent encounters", "encounter", "recent", 8, 3),
     ("Procedures", "procedure", "distinct", 8, 2),
