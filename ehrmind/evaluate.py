@@ -28,33 +28,29 @@ DEFAULT_RELIABLE_SHARE = 3 / 12
 
 def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: RunConfig, batch_size: int = 16,
              progress=None) -> list[list[str]]:
-    """k completions per prompt with HF generate (greedy when k == 1)."""
-    import torch
+    """k completions per prompt (greedy when k == 1): vLLM when it can run, else HF generate.
 
-    tokenizer.padding_side = "left"
+    The model here is a checkpoint loaded unchanged from disk, so vLLM can load the same directory itself.
+    """
+    from ehrmind.generation import generate_completions, vllm_available
+
     g = config.generation
-    outputs: list[list[str]] = []
-    model.eval()
-    for start in range(0, len(prompts), batch_size):
-        batch = prompts[start : start + batch_size]
-        texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in batch]
-        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-        with torch.no_grad():
-            out = model.generate(
-                **enc,
-                max_new_tokens=g.max_completion_length,
-                do_sample=k > 1,
-                temperature=g.temperature if k > 1 else None,
-                top_p=g.top_p if k > 1 else None,
-                num_return_sequences=k,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        new = out[:, enc["input_ids"].shape[1] :]
-        decoded = tokenizer.batch_decode(new, skip_special_tokens=True)
-        outputs.extend(decoded[i * k : (i + 1) * k] for i in range(len(batch)))
-        if progress:
-            progress(len(batch))
-    return outputs
+    source = model
+    path = getattr(model, "name_or_path", "")
+    if g.use_vllm != "off" and vllm_available() and path and Path(path).is_dir():
+        source = path
+    return generate_completions(
+        source,
+        tokenizer,
+        prompts,
+        k=k,
+        max_new_tokens=g.max_completion_length,
+        temperature=g.temperature,
+        top_p=g.top_p,
+        use_vllm="off" if g.use_vllm == "off" else "auto",
+        batch_size=batch_size,
+        progress=progress,
+    )
 
 
 def grade(rows: list[dict[str, Any]], completions: list[list[str]]) -> list[dict[str, Any]]:
@@ -181,6 +177,10 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) ->
     model, tokenizer = load_model_and_tokenizer(
         model_path, trust_remote_code=config.model.trust_remote_code, allow_download=config.model.allow_download
     )
+    import torch
+
+    if torch.cuda.is_available():  # HF generate on the GPU when there is one (vLLM handles its own device)
+        model.to("cuda")
     k = config.eval_samples
     with Progress(transient=True) as progress:
         task = progress.add_task("generating", total=len(rows))

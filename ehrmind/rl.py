@@ -115,7 +115,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     final = save_final(trainer, tokenizer, run_dir)
     echo(f"final model: {final}")
-    if config.report:
+    if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
 
         write_training_report(run_dir, title="GRPO with verifiable rewards", extra={"rewards": dict(

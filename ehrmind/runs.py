@@ -13,16 +13,19 @@ No patient text is written here unless the user asks for samples.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ehrmind.config import RunConfig, dump_config
 
+T = TypeVar("T")
 PACKAGES = ("ehrmind", "torch", "transformers", "trl", "peft", "accelerate", "datasets", "vllm", "polars", "sympy")
 
 
@@ -54,7 +57,30 @@ def environment() -> dict[str, Any]:
 
 
 def new_run_dir(config: RunConfig) -> Path:
-    """Create runs/<stage>/<name or timestamp>/ and write config.yaml and env.json."""
+    """Create runs/<stage>/<name or timestamp>/ and write config.yaml and env.json.
+
+    Under a multi-process launch only rank 0 creates it and every rank gets rank 0's path: each rank naming
+    its own timestamped directory would split one run over two (or race on the same one).
+    """
+    return Path(on_main_process(lambda: str(_create_run_dir(config))))
+
+
+def on_main_process(make: Callable[[], T]) -> T:
+    """Run `make` once, on rank 0 of a multi-process launch, and give its (picklable) result to every rank."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return make()
+    import torch
+    from accelerate import PartialState
+    from accelerate.utils import broadcast_object_list
+
+    # The trainer later re-creates this state with the same process group (cpu: see common_args' use_cpu).
+    state = PartialState(cpu=not torch.cuda.is_available())
+    box = [make() if state.is_main_process else None]
+    broadcast_object_list(box, from_process=0)
+    return box[0]
+
+
+def _create_run_dir(config: RunConfig) -> Path:
     name = config.run_name or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = Path(config.output_dir) / config.stage / name
     if run_dir.exists() and any(run_dir.iterdir()) and config.run_name is None:

@@ -14,11 +14,16 @@ TINY_MODEL_DIR = "tiny-model"
 def ensure_tiny_model(output_dir: str) -> str:
     """The demo model under <output_dir>/tiny-model, built offline on first use."""
     from ehrmind.models import build_tiny_model
+    from ehrmind.runs import on_main_process
 
     path = Path(output_dir) / TINY_MODEL_DIR
-    if not (path / "config.json").exists():
-        build_tiny_model(path)
-    return str(path)
+
+    def build() -> str:
+        if not (path / "config.json").exists():
+            build_tiny_model(path)
+        return str(path)
+
+    return on_main_process(build)  # under a multi-process launch: rank 0 builds, the other ranks wait
 
 
 def resolve_model(config: RunConfig, *, after_stage: str | None = None) -> str:
@@ -57,6 +62,19 @@ def use_bf16(config: RunConfig) -> bool:
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
+def cpu_distributed() -> bool:
+    """A multi-process launch on a machine without CUDA (recipes/accelerate/cpu2.yaml).
+
+    accelerate's torchrun launcher does not pass the config's `use_cpu` to the processes; without
+    `use_cpu=True` each rank would train alone (no process group) and the ranks would not sync.
+    """
+    import os
+
+    import torch
+
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+
+
 def common_args(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     """TrainingArguments fields shared by SFT, GRPO and preference configs."""
     t = config.training
@@ -77,6 +95,7 @@ def common_args(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         "seed": t.seed,
         "data_seed": t.seed,
         "bf16": use_bf16(config),
+        "use_cpu": cpu_distributed(),
         **({"gradient_checkpointing": True} if t.gradient_checkpointing else {}),
         "report_to": [],
         "save_only_model": False,
@@ -88,11 +107,15 @@ def save_final(trainer, tokenizer, run_dir: Path) -> Path:
     """Save the final model (LoRA merged into the base so later stages load one directory)."""
     final = run_dir / "final"
     model = trainer.model
+    # save_model writes on the main process only (and gathers sharded weights); the rest is rank 0's job.
+    main = trainer.is_world_process_zero()
     if hasattr(model, "merge_and_unload"):
         trainer.save_model(str(run_dir / "adapter"))
         model = model.merge_and_unload()
-        model.save_pretrained(str(final))
+        if main:
+            model.save_pretrained(str(final))
     else:
         trainer.save_model(str(final))
-    tokenizer.save_pretrained(str(final))
+    if main:
+        tokenizer.save_pretrained(str(final))
     return final

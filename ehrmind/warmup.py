@@ -67,7 +67,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     final = save_final(trainer, tokenizer, run_dir)
     echo(f"final model: {final}")
-    if config.report:
+    if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
 
         write_training_report(run_dir, title="Warm-up (knowledge-injection SFT)", extra={"data": dict(counts)})

@@ -1,0 +1,102 @@
+"""Two CPU processes through `accelerate launch` (recipes/accelerate/cpu2.yaml): warm-up and GRPO.
+
+Why: multi-GPU bugs (each rank naming its own run directory, every rank writing the final model, metrics
+and report) only show with more than one process. gloo on CPU runs the same code path as NCCL on GPUs,
+so CI catches them without a GPU. Both runs use the tiny model, 2 steps and tiny lengths (~30 s each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CPU2 = REPO / "recipes" / "accelerate" / "cpu2.yaml"
+TRAIN_ROWS = 8
+
+
+def _free_port() -> int:
+    # Other test sessions may launch at the same time: never rely on the default 29500.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launch(stage: str, out: Path, model: Path | None, *sets: str) -> str:
+    cmd = [
+        sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CPU2),
+        "--main_process_port", str(_free_port()),
+        "-m", "ehrmind", stage, "--out", str(out), *(["--model", str(model)] if model else []),
+        "--set", "training.max_steps=2", "--set", "training.logging_steps=1",
+        "--set", f"data.max_train_rows={TRAIN_ROWS}", "--set", "training.warmup_ratio=0",
+        *[arg for s in sets for arg in ("--set", s)],
+    ]  # fmt: skip
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "CUDA_VISIBLE_DEVICES": "",
+        "OMP_NUM_THREADS": "1",
+        "COLUMNS": "300",
+    }
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
+
+
+def _one_run(out: Path, stage: str) -> Path:
+    runs = [p for p in (out / stage).iterdir() if p.is_dir()]
+    assert len(runs) == 1, f"expected one run directory shared by both ranks, got {runs}"
+    return runs[0]
+
+
+def _check_run(run: Path, output: str) -> list[dict]:
+    assert output.count("run directory:") == 2, "both ranks should start (and report the same directory)"
+    assert output.count(f"run directory: {run}") == 2
+    final = run / "final"
+    assert (final / "config.json").exists() and (final / "model.safetensors").exists()
+    assert (final / "tokenizer.json").exists()
+    assert (run / "report.md").exists() and (run / "config.yaml").exists() and (run / "env.json").exists()
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in records if "loss" in r]
+    assert steps == [1, 2], f"each logging step once (rank 0 only), got {steps}"
+    from ehrmind.models import load_model_and_tokenizer
+
+    model, _ = load_model_and_tokenizer(str(final))
+    assert model.config.model_type == "qwen2"
+    return records
+
+
+def test_rl_with_two_processes(tmp_path):
+    out = tmp_path / "runs"
+    # No --model and no warm-up run: the demo's tiny model is built under runs/ (by rank 0 only, once).
+    output = _launch(
+        "rl", out, None,
+        "generation.num_generations=2", "training.per_device_train_batch_size=2",
+        "generation.max_completion_length=8",
+    )  # fmt: skip
+    records = _check_run(_one_run(out, "rl"), output)
+    tiny = out / "tiny-model"
+    assert (tiny / "config.json").exists()
+    assert output.count(f"model: {tiny}\n") == 2  # both ranks start from the one model rank 0 built
+    # One prompt per rank per step: two ranks see 2 of the 8 prompts per step, one rank alone would see 1.
+    first = next(r for r in records if r["step"] == 1 and "loss" in r)
+    assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
+
+
+def test_warmup_with_two_processes(tiny_model, tmp_path):
+    out = tmp_path / "runs"
+    output = _launch(
+        "warmup", out, tiny_model,
+        "training.per_device_train_batch_size=1", "training.max_length=512", "warmup.knowledge_cards=0",
+    )  # fmt: skip
+    records = _check_run(_one_run(out, "warmup"), output)
+    first = next(r for r in records if r["step"] == 1 and "loss" in r)
+    assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
