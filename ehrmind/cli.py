@@ -105,8 +105,12 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
 
     Example: ehrmind rl --config recipes/medcalc/rl.yaml --set training.max_steps=200
     """
+    from ehrmind.curriculum import run_if_curriculum  # a recipe with `stages:` runs stage by stage
     from ehrmind.rl import run_rl
 
+    if config is not None and run_if_curriculum(config, model, data, out, set_, resume, trust_remote_code,
+                                                allow_download, echo=console.print):
+        return
     cfg = _load("rl", config, model, data, out, set_, trust_remote_code, allow_download)
     run_rl(cfg, resume=resume, echo=console.print)
 
@@ -185,15 +189,15 @@ def _summary_table(metrics: dict) -> None:
 
 
 def _mount_subcommands() -> None:
-    """`ehrmind calc ...` and `ehrmind data ...` live in their own modules."""
-    import importlib
+    """`ehrmind calc|data|prefer ...`, `synthesize` and `pseudo-label` live in their own modules."""
+    if _state.get("mounted"):
+        return
+    from ehrmind.commands import calc, data, seed_papers
 
-    for name in ("calc", "data"):
-        try:
-            module = importlib.import_module(f"ehrmind.commands.{name}")
-        except ModuleNotFoundError:  # TEMP during development
-            continue
-        app.add_typer(module.app, name=name)
+    app.add_typer(calc.app, name="calc")
+    app.add_typer(data.app, name="data")
+    seed_papers.register(app)  # synthesize, pseudo-label, prefer build|train
+    _state["mounted"] = True
 
 
 def main() -> None:

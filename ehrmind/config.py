@@ -107,8 +107,19 @@ class WarmupMix(_Strict):
     task_rubrics: bool = True
 
 
+class PreferConfig(_Strict):
+    """Preference training (`ehrmind prefer train`): DPO (MedCritical) or CPO with a SimPO loss (Citrus)."""
+
+    method: Literal["dpo", "cpo"] = "dpo"
+    loss_type: str = "sigmoid"  # dpo: TRL's DPO losses ("sigmoid", "ipo", ...); cpo: "sigmoid" | "simpo" | ...
+    beta: float = Field(default=0.1, gt=0)
+    simpo_gamma: float = Field(default=0.5, ge=0)  # cpo + simpo: target reward margin
+    cpo_alpha: float = Field(default=1.0, ge=0)  # cpo: weight of the behaviour-cloning (NLL) term
+    max_length: int = Field(default=1024, ge=16)  # prompt + completion tokens
+
+
 class RunConfig(_Strict):
-    stage: Literal["warmup", "rl", "eval"]
+    stage: Literal["warmup", "rl", "eval", "prefer"]
     output_dir: str = "runs"
     run_name: str | None = None  # default: a timestamp
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -121,6 +132,7 @@ class RunConfig(_Strict):
     warmup: WarmupMix = Field(default_factory=WarmupMix)
     eval_samples: int = Field(default=1, ge=1)  # eval: k samples per row for pass@k
     report: bool = True
+    prefer: PreferConfig = Field(default_factory=PreferConfig)
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -157,6 +169,10 @@ def load_config(
     check_paths: bool = True,
 ) -> RunConfig:
     """Read a recipe (or the defaults), apply overrides, validate everything, return the config."""
+    if stage == "curriculum":  # a multi-stage recipe (`stages:`): every stage's recipe is checked
+        from ehrmind.curriculum import validate_curriculum
+
+        return validate_curriculum(path, overrides, check_paths=check_paths)
     source = str(path) if path else f"default {stage} config"
     raw: dict[str, Any] = {}
     if path:
