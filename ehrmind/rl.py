@@ -80,6 +80,14 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
              f"{config.generation.max_prompt_length} tokens")
     if not rows:
         raise ValueError("no training rows fit generation.max_prompt_length: raise it or shorten the prompts")
+    # TRL drops an incomplete generation batch: with fewer prompts than one step needs it would "train"
+    # zero steps and save an unchanged model. Say so instead.
+    per_step = config.training.per_device_train_batch_size * config.training.gradient_accumulation_steps
+    if len(rows) * config.generation.num_generations < per_step:
+        raise ValueError(
+            f"{len(rows)} training rows × {config.generation.num_generations} generations is less than one "
+            f"step's {per_step} completions: add rows or lower training.per_device_train_batch_size"
+        )
     dataset = Dataset.from_list([{k: r[k] for k in DATASET_COLUMNS} for r in rows])
     g = config.generation
     mode = vllm_mode(config)

@@ -38,7 +38,7 @@ from rewards.values import (
 class DiagnosisLabel(AnswerReward):
     """Binary or multiclass label; see the module docstring for class balancing."""
 
-    tasks = ("ehrshot/",)
+    tasks = ("ehrshot/", "knowledge/")  # EHRSHOT labels and synthesized knowledge questions
     kinds = ("label",)
 
     def __init__(

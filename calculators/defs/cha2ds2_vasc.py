@@ -1,7 +1,7 @@
 """CHA2DS2-VASc score for stroke risk in atrial fibrillation (0-9)."""
 
-from calculators.points import PointScore, bands, choice, flag
 from calculators.common import age, sex, yes_no
+from calculators.points import PointScore, bands, choice, flag
 from calculators.spec import Calculator, Citation, Example, Output
 
 CALCULATOR = Calculator(

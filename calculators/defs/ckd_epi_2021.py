@@ -8,8 +8,8 @@ MedCalc-Bench's implementation uses κ = 0.7 in the male branch too; we follow t
 
 import sympy as sp
 
-from calculators.formula import Formula, Step, symbols_for
 from calculators import common
+from calculators.formula import Formula, Step, symbols_for
 from calculators.spec import Calculator, Citation, Example, Output
 
 scr, age, female, kappa, alpha = symbols_for("creatinine", "age", "sex_female", "kappa", "alpha")
