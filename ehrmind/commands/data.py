@@ -69,6 +69,14 @@ def build_cmd(
             "--tokenizer", help="Local tokenizer directory to count tokens exactly (default: ~4 chars/token)."
         ),
     ] = None,
+    labels: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--labels",
+            help="EHRSHOT label file(s) (labeled_patients.csv in a task-named folder, or a MEDS label "
+            "parquet), repeatable: used instead of recomputing those tasks' labels.",
+        ),
+    ] = None,
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
@@ -91,6 +99,7 @@ def build_cmd(
             max_tokens=max_tokens,
             per_patient=per_patient,
             tokenizer=tokenizer,
+            labels=list(labels or []),
         )
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")

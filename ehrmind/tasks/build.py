@@ -18,7 +18,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ class BuildOptions:
     per_patient: int = 2  # mined calculator tasks per patient and calculator
     criteria_chars: int = 4000  # trial criteria shown in trial_match prompts
     tokenizer: str | None = None  # local tokenizer directory for exact token counts
+    labels: list[Path] = field(default_factory=list)  # EHRSHOT label files (labeled_patients.csv, MEDS labels)
 
 
 def parse_source(text: str) -> Source:
@@ -250,6 +251,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
                 max_per_task=options.max_per_task,
                 seed=options.seed,
                 strict=strict,
+                given_labels=_label_files(options.labels),
             )
         )
     for subject, split in dataset.splits.items():
@@ -308,6 +310,7 @@ def _manifest(
     resolved["sources"] = [f"{s.kind}:{s.path.resolve()}" for s in options.sources]
     resolved["out"] = str(Path(options.out).resolve())
     resolved["split"] = list(options.split)
+    resolved["labels"] = [str(Path(p).resolve()) for p in options.labels]
     skipped = built.skipped
     return {
         "ehrmind_version": ehrmind_version(),
@@ -393,3 +396,14 @@ def ehrmind_version() -> str:
         if match:
             return match.group(1)
     return "unknown"
+
+
+def _label_files(paths: Sequence[Path]):
+    """EHRSHOT's own label files, concatenated (None when none were given)."""
+    if not paths:
+        return None
+    import polars as pl
+
+    from ehr_adapters.ehrshot import read_labeled_patients
+
+    return pl.concat([read_labeled_patients(p) for p in paths], how="vertical_relaxed")

@@ -58,14 +58,22 @@ def build_ehrshot(
     max_per_task: int | None = None,
     seed: int = 0,
     strict: bool = False,
+    given_labels: pl.DataFrame | None = None,
 ) -> TaskRows:
     """Rows for the chosen EHRSHOT tasks; labels beyond `max_per_task` per task are sampled away first.
 
     `get_patients(subject_ids)` returns records or timelines by patient id; `serialize(patient, time)`
-    renders the context as of the prediction time."""
+    renders the context as of the prediction time. `given_labels` (subject_id, prediction_time, task,
+    label; from EHRSHOT's own label files) replaces the labelers for the tasks it covers."""
     out = TaskRows()
     report = ReadReport()
-    labels = label(dataset, [n for n in names if TASKS[n].kind != "multilabel"], report=report)
+    given = set(given_labels.get_column("task").unique().to_list()) if given_labels is not None else set()
+    derive = [n for n in names if TASKS[n].kind != "multilabel" and n not in given]
+    labels = label(dataset, derive, report=report)
+    if given_labels is not None:
+        chosen = given_labels.filter(pl.col("task").is_in(list(names)))
+        out.count("labels_from_files", chosen.height)
+        labels = pl.concat([labels, chosen.select(labels.columns)], how="vertical_relaxed")
     for name in names:
         if TASKS[name].kind == "multilabel":
             out.skipped.append(

@@ -178,3 +178,28 @@ def test_shared_mimic_builds_ehrshot_and_calc(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["counts"]["calc"]["total"] > 0 and manifest["counts"]["ehrshot/long_los"]["total"] > 0
     assert manifest["splits"]["train"]["patients"] + manifest["splits"]["test"]["patients"] <= 100
+
+
+def test_ehrshot_label_files_replace_the_labelers(tmp_path: Path) -> None:
+    # EHRSHOT ships its own labels (one folder per task): `--labels` uses them as gold instead of recomputing.
+    folder = tmp_path / "guo_los"
+    folder.mkdir()
+    (folder / "labeled_patients.csv").write_text(
+        "patient_id,prediction_time,value,label_type\n"
+        "1,2024-03-01 23:59:00,True,boolean\n2,2024-03-01 23:59:00,False,boolean\n"
+    )
+    meds = Path(__file__).resolve().parents[1] / "adapters" / "fixtures" / "meds_good"
+    out = tmp_path / "out"
+    result = runner.invoke(
+        data.app,
+        ["build", "--source", f"meds:{meds}", "--tasks", "ehrshot/long_los", "--out", str(out),
+         "--labels", str(folder / "labeled_patients.csv")],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["ehrshot/long_los"]["total"] == 2
+    assert manifest["options"]["labels"] == [str((folder / "labeled_patients.csv").resolve())]
+    rows = [r for split in ("train", "val", "test") if (out / f"{split}.parquet").exists()
+            for r in pl.read_parquet(out / f"{split}.parquet").to_dicts()]
+    golds = {r["patient_id"]: json.loads(r["gold"])["value"] for r in rows}
+    assert golds == {"1": "yes", "2": "no"}
