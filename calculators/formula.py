@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
@@ -108,10 +108,10 @@ class Formula:
         return plan
 
     # -- scalar path ---------------------------------------------------------------------------------
-    def compute(self, calc: Calculator, values: Mapping[str, Any]) -> tuple[float, list[str]]:
+    def compute(self, calc: Calculator, values: Mapping[str, Any]) -> tuple[float, Callable[[], list[str]]]:
         plan = self._plan(calc)
         env = _plan_environment(plan.inputs, values)
-        lines: list[str] = []
+        taken: list[tuple[str, str, _Branch]] = []
         result = math.nan
         for name, prefix, branches in plan.steps:
             for branch in branches:
@@ -123,15 +123,22 @@ class Formula:
                 result = float(branch.value_fn(env))
             except (ZeroDivisionError, ValueError, OverflowError):
                 result = math.nan
-            substituted = branch.template.format_map({n: fmt(env[n]) for n in branch.names})
-            if substituted == branch.formula_text:  # a constant step
-                lines.append(f"{prefix}{branch.why}{name} = {fmt(result)}")
-            else:
-                lines.append(
-                    f"{prefix}{branch.why}{name} = {branch.formula_text} = {substituted} = {fmt(result)}"
-                )
+            taken.append((name, prefix, branch))
             env[name] = result
-        return result, lines
+
+        def render() -> list[str]:
+            # Steps only add names to `env`, so the final environment renders every step as it was computed.
+            lines = []
+            for name, prefix, branch in taken:
+                shown = fmt(env[name])
+                substituted = branch.template.format_map({n: fmt(env[n]) for n in branch.names})
+                if substituted == branch.formula_text:  # a constant step
+                    lines.append(f"{prefix}{branch.why}{name} = {shown}")
+                else:
+                    lines.append(f"{prefix}{branch.why}{name} = {branch.formula_text} = {substituted} = {shown}")
+            return lines
+
+        return result, render
 
     # -- batch path ----------------------------------------------------------------------------------
     @cached_property

@@ -129,15 +129,41 @@ class Example:
     abs_tol: float | None = None  # for decimals when the source rounds (default: rel 1e-3 of expected)
 
 
-@dataclass
 class Result:
-    """A computed value with its unit and the step-by-step rationale that produced it."""
+    """A computed value with its unit and the step-by-step rationale that produced it.
 
-    calculator_id: str
-    value: Any  # float | int | date | tuple[int, int]
-    unit: str | None
-    rationale: str
-    steps: list[str] = field(default_factory=list)
+    The rationale is rendered on first access: rewards and batch callers need only the value, and
+    formatting every intermediate number would otherwise dominate a single evaluation's cost.
+    """
+
+    __slots__ = ("calculator_id", "value", "unit", "_rationale", "_steps", "_final")
+
+    def __init__(
+        self,
+        calculator_id: str,
+        value: Any,  # float | int | date | tuple[int, int]
+        unit: str | None,
+        rationale: str | None = "",
+        steps: list[str] | Callable[[], list[str]] | None = None,
+        final: str = "",
+    ) -> None:
+        self.calculator_id, self.value, self.unit = calculator_id, value, unit
+        self._rationale, self._steps, self._final = rationale, steps, final
+
+    @property
+    def steps(self) -> list[str]:
+        if callable(self._steps):
+            self._steps = list(self._steps())
+        return self._steps or []
+
+    @property
+    def rationale(self) -> str:
+        if self._rationale is None:
+            self._rationale = "\n".join([*self.steps, self._final])
+        return self._rationale
+
+    def __repr__(self) -> str:
+        return f"Result({self.calculator_id!r}, {self.value!r}, {self.unit!r})"
 
     def display_value(self, decimals: int = 2) -> str:
         return format_value(self.value, decimals)
@@ -167,9 +193,12 @@ def format_value(value: Any, decimals: int = 2) -> str:
 
 
 class Method(Protocol):
-    """How a calculator computes: given validated canonical inputs, a value and its rationale steps."""
+    """How a calculator computes: given validated canonical inputs, a value and its rationale steps
+    (a list, or a function rendering the list on demand)."""
 
-    def compute(self, calc: Calculator, values: Mapping[str, Any]) -> tuple[Any, list[str]]: ...
+    def compute(
+        self, calc: Calculator, values: Mapping[str, Any]
+    ) -> tuple[Any, list[str] | Callable[[], list[str]]]: ...
 
     def describe(self, calc: Calculator) -> str: ...
 
@@ -242,7 +271,7 @@ class Calculator:
             raise InputError(self.id, [Problem("(result)", value, "computation is undefined for these inputs")])
         unit = display_unit(self.output.unit) if self.output.unit else None
         final = f"{self.output.label} = {format_value(value, self.output.decimals)}{' ' + unit if unit else ''}"
-        return Result(self.id, value, unit, "\n".join([*steps, final]), steps)
+        return Result(self.id, value, unit, None, steps, final)
 
     def describe(self) -> str:
         """Plain-text card: what it measures, inputs, method, output, citation (for help and SFT)."""
