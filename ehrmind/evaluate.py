@@ -187,7 +187,10 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) ->
         completions = generate(model, tokenizer, [r["prompt"] for r in rows], k=k, config=config,
                                progress=lambda n: progress.advance(task, n))
     graded = grade(rows, completions)
-    train_rows = load_split(config.data, "train")
+    try:  # "seen" = calculators in the training rows; an eval-only data set has none
+        train_rows = load_split(config.data, "train")
+    except ValueError:
+        train_rows = []
     seen = {json.loads(r["meta"]).get("calculator") for r in train_rows} - {None}
     metrics = summarize(graded, k=k, seen_calculators=seen)
     metrics["model"] = model_path
