@@ -74,6 +74,9 @@ def _check_run(run: Path, output: str) -> list[dict]:
     return records
 
 
+# A two-process launch can rarely fail outside the code under test (seen once in ~16 runs; e.g. the
+# rendezvous port is chosen before torchrun binds it). A rerun must then pass with every assertion intact.
+@pytest.mark.flaky(reruns=2)
 def test_rl_with_two_processes(tmp_path):
     out = tmp_path / "runs"
     # No --model and no warm-up run: the demo's tiny model is built under runs/ (by rank 0 only, once).
@@ -91,6 +94,7 @@ def test_rl_with_two_processes(tmp_path):
     assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
 
 
+@pytest.mark.flaky(reruns=2)
 def test_warmup_with_two_processes(tiny_model, tmp_path):
     out = tmp_path / "runs"
     output = _launch(
