@@ -14,7 +14,8 @@ import numpy as np
 import polars as pl
 
 from calculators.errors import UnitError
-from calculators.spec import _FALSE, _TRUE, Input
+from calculators.parsing import FALSE_WORDS, TRUE_WORDS
+from calculators.spec import Input
 from calculators.units import conversion, display_unit
 
 Problems = tuple[np.ndarray, list[str]]
@@ -161,7 +162,7 @@ def bool_column(spec: Input, df: pl.DataFrame) -> tuple[np.ndarray, Problems]:
     elif col.dtype.is_numeric():  # only 0 and 1 mean no and yes
         parsed = col.cast(pl.Float64).replace_strict({0.0: 0.0, 1.0: 1.0}, default=None)
     else:
-        words = {**{t: 1.0 for t in _TRUE}, **{f: 0.0 for f in _FALSE}}
+        words = {**{t: 1.0 for t in TRUE_WORDS}, **{f: 0.0 for f in FALSE_WORDS}}
         lookup = {
             raw: words.get(raw.strip().lower()) for raw in col.cast(pl.Utf8).drop_nulls().unique().to_list()
         }

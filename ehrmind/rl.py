@@ -61,11 +61,10 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     from trl import GRPOConfig, GRPOTrainer
 
     from ehrmind.models import load_model_and_tokenizer
-    from ehrmind.runs import latest_checkpoint, latest_run, metrics_callback, new_run_dir
+    from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
     from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
 
-    previous = latest_run(config.output_dir, "rl", need="checkpoints") if resume else None
-    run_dir = previous or new_run_dir(config)
+    run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config, after_stage="warmup")
     echo(f"model: {model_path}\nrun directory: {run_dir}\ntrain rows: {len(rows)}")
     model, tokenizer = load_model_and_tokenizer(

@@ -100,6 +100,12 @@ def latest_run(output_dir: str | Path, stage: str, need: str = "final") -> Path 
     return candidates[-1] if candidates else None
 
 
+def run_dir_for(config: RunConfig, *, resume: bool = False) -> Path:
+    """With --resume, the latest run of this stage that has checkpoints (continued in place); else a new run."""
+    previous = latest_run(config.output_dir, config.stage, need="checkpoints") if resume else None
+    return previous if previous is not None else new_run_dir(config)
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
     ckpts = sorted(
         (p for p in (run_dir / "checkpoints").glob("checkpoint-*") if p.is_dir()),

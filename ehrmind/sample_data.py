@@ -23,20 +23,6 @@ DEMO_CALCULATORS = (
 )
 
 
-def gold_for(calc, value: Any) -> dict[str, Any]:
-    """The gold JSON for a calculator's computed value."""
-    kind = calc.output.kind
-    if kind == "decimal":
-        return {"kind": "decimal", "value": float(value), "unit": calc.output.unit, "calculator": calc.id}
-    if kind == "integer":
-        return {"kind": "integer", "value": int(value), "calculator": calc.id}
-    if kind == "date":
-        return {"kind": "date", "value": value.isoformat(), "calculator": calc.id}
-    if kind == "weeks_days":
-        return {"kind": "weeks_days", "value": list(value), "calculator": calc.id}
-    raise ValueError(f"{calc.id}: unknown output kind {kind}")
-
-
 def question_for(calc) -> str:
     unit = calc.output.unit
     from calculators.units import display_unit
@@ -67,6 +53,7 @@ def sample_rows(
     """Deterministic calculator task rows (with a rendered worked `completion` for SFT)."""
     from ehrmind.prompts import chat_prompt
     from ehrmind.synth import render_note, sample_inputs
+    from ehrmind.tasks.schema import calculator_gold
     from rewards.parse import DEFAULT_FORMAT
 
     rng = random.Random(seed)
@@ -78,7 +65,7 @@ def sample_rows(
         for i in range(n_per_calculator):
             values = sample_inputs(calc, rng)
             result = calc.evaluate(values, assume_canonical=True)
-            gold = gold_for(calc, result.value)
+            gold = calculator_gold(calc, result.value)
             r = rng.random()
             split = "train" if r < split_fractions[0] else "val" if r < sum(split_fractions[:2]) else "test"
             patient_id = f"synthetic-{calc.id}-{i}"

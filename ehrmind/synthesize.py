@@ -170,7 +170,8 @@ def calculator_rows(
     """`n` calculator rows spread evenly over `calc_ids`, exactly round(share * rows) rare per calculator."""
     import calculators
     from ehrmind.prompts import chat_prompt
-    from ehrmind.sample_data import gold_for, question_for
+    from ehrmind.sample_data import question_for
+    from ehrmind.tasks.schema import calculator_gold
 
     calcs = []
     for cid in calc_ids:
@@ -191,7 +192,7 @@ def calculator_rows(
         rare_at = set(rng.sample(range(count), n_rare))
         for i in range(count):
             case = draw_case(calc, rng, rare=i in rare_at, unit_variation=unit_variation)
-            gold = gold_for(calc, case.result.value)
+            gold = calculator_gold(calc, case.result.value)
             patient = f"synth-{seed}-{calc.id}-{i}"
             meta = {"calculator": calc.id, "inputs": _json_safe(case.written), "canonical": False,
                     "inputs_canonical": _json_safe(case.values), "source": "synthetic", "rare": i in rare_at,

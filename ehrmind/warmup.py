@@ -36,10 +36,10 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     from trl import SFTConfig, SFTTrainer
 
     from ehrmind.models import load_model_and_tokenizer
-    from ehrmind.runs import latest_checkpoint, metrics_callback, new_run_dir
+    from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
     from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
 
-    run_dir = _resume_dir(config) if resume else new_run_dir(config)
+    run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config)
     echo(f"model: {model_path}\nrun directory: {run_dir}")
     model, tokenizer = load_model_and_tokenizer(
@@ -72,11 +72,3 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
 
         write_training_report(run_dir, title="Warm-up (knowledge-injection SFT)", extra={"data": dict(counts)})
     return run_dir
-
-
-def _resume_dir(config: RunConfig) -> Path:
-    """The latest run of this stage that has checkpoints (resume continues it), else a new run."""
-    from ehrmind.runs import latest_run, new_run_dir
-
-    previous = latest_run(config.output_dir, config.stage, need="checkpoints")
-    return previous if previous is not None else new_run_dir(config)

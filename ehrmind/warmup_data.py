@@ -53,8 +53,9 @@ def worked_solution(row: dict[str, Any]) -> str | None:
 def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list[dict[str, Any]]:
     import calculators
     from ehrmind.prompts import chat_prompt
-    from ehrmind.sample_data import gold_for, question_for
+    from ehrmind.sample_data import question_for
     from ehrmind.synth import render_note, sample_inputs
+    from ehrmind.tasks.schema import calculator_gold
     from rewards.parse import DEFAULT_FORMAT
 
     rng = random.Random(seed)
@@ -72,7 +73,7 @@ def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list
         for _ in range(per_calculator - 1):
             values = sample_inputs(calc, rng)
             result = calc.evaluate(values, assume_canonical=True)
-            prompt = chat_prompt(render_note(calc, values), question_for(calc), gold_for(calc, result.value))
+            prompt = chat_prompt(render_note(calc, values), question_for(calc), calculator_gold(calc, result.value))
             out.append(
                 {
                     "prompt": prompt,

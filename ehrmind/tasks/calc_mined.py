@@ -31,8 +31,7 @@ from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.record import PatientRecord
 from ehrmind.prompts import chat_prompt
-from ehrmind.tasks.medcalc import calculator_gold
-from ehrmind.tasks.schema import TaskRows, new_row
+from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
 TASK = "calc"
 

@@ -11,7 +11,6 @@ calculator is not available (module not written yet, unknown id) is skipped with
 from __future__ import annotations
 
 import math
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from calculators.registry import MODULES, load
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.medcalc_bench import MedCalcCase, benchmark_gold
 from ehrmind.prompts import chat_prompt
-from ehrmind.tasks.schema import TaskRows, new_row
+from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
 TASK = "medcalc"
 
@@ -44,26 +43,6 @@ def calculators_by_medcalc_id() -> tuple[dict[int, Calculator], tuple[str, ...]]
         if calc.medcalc_id is not None:
             found[calc.medcalc_id] = calc
     return found, tuple(missing)
-
-
-def calculator_gold(calc: Calculator, value: Any) -> dict[str, Any]:
-    """A gold dict for a calculator's result value (kind, tolerance limits and unit from its declaration)."""
-    kind = calc.output.kind
-    if kind == "decimal":
-        value = float(value)
-        tol = calc.output.rel_tol or 0.0
-        lower, upper = sorted((value * (1 - tol), value * (1 + tol)))
-        gold: dict[str, Any] = {"kind": "decimal", "value": value, "lower": lower, "upper": upper}
-        if calc.output.unit:
-            gold["unit"] = calc.output.unit
-    elif kind == "integer":
-        gold = {"kind": "integer", "value": int(value)}
-    elif kind == "date":
-        gold = {"kind": "date", "value": value.isoformat() if isinstance(value, date) else str(value)}
-    else:
-        gold = {"kind": "weeks_days", "value": [int(value[0]), int(value[1])]}
-    gold["calculator"] = calc.id
-    return gold
 
 
 def agrees(gold: dict[str, Any], benchmark: dict[str, Any]) -> bool:

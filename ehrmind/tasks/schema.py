@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,26 @@ def new_row(
         "split": "",
         "meta": json.dumps(meta, ensure_ascii=False, default=str),
     }
+
+
+def calculator_gold(calc: Any, value: Any) -> dict[str, Any]:
+    """The gold of a calculator's result (kind, tolerance limits and unit from its declaration).
+
+    Every builder of calculator rows (MedCalc-Bench, record-mined, synthetic, the bundled demo) uses this one
+    function, so a row's gold never depends on which path built it."""
+    kind = calc.output.kind
+    if kind == "decimal":
+        value = float(value)
+        tol = calc.output.rel_tol or 0.0
+        lower, upper = sorted((value * (1 - tol), value * (1 + tol)))
+        gold: dict[str, Any] = {"kind": "decimal", "value": value, "lower": lower, "upper": upper}
+        if calc.output.unit:
+            gold["unit"] = calc.output.unit
+    elif kind == "integer":
+        gold = {"kind": "integer", "value": int(value)}
+    elif kind == "date":
+        gold = {"kind": "date", "value": value.isoformat() if isinstance(value, date) else str(value)}
+    else:
+        gold = {"kind": "weeks_days", "value": [int(value[0]), int(value[1])]}
+    gold["calculator"] = calc.id
+    return gold
