@@ -94,6 +94,14 @@ def build_cmd(
             help="ACES predicates YAML overriding the --aces config's predicates (your dataset's codes).",
         ),
     ] = None,
+    open_book: Annotated[
+        bool,
+        typer.Option(
+            "--open-book",
+            help="Put the calculator's card (as `ehrmind calc show` prints it: inputs with units, formula or "
+            "rules) in the prompt of calculator rows (medcalc, calc): the open-book baseline.",
+        ),
+    ] = False,
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
@@ -125,6 +133,7 @@ def build_cmd(
             labels=list(labels or []),
             aces=aces,
             aces_predicates=aces_predicates,
+            open_book=open_book,
         )
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")

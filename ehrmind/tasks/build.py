@@ -68,6 +68,7 @@ class BuildOptions:
     labels: list[Path] = field(default_factory=list)  # EHRSHOT label files (labeled_patients.csv, MEDS labels)
     aces: Path | None = None  # ACES task config (task "aces/<stem>"); see ehrmind.tasks.aces_tasks
     aces_predicates: Path | None = None  # ACES predicates file overriding the config's predicates
+    open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.open_book)
 
 
 def parse_source(text: str) -> Source:
@@ -133,6 +134,11 @@ def build(options: BuildOptions) -> dict[str, Any]:
         for item in report.skipped:
             built.skipped.append(item)  # read-stage skips go in the one skipped list too
     rows = _cap(_gradeable(built, options.strict), options.max_per_task, options.seed, built)
+    if options.open_book:
+        from ehrmind.open_book import open_book_rows
+
+        rows, n_cards = open_book_rows(rows)
+        built.count("open_book_cards", n_cards)
     _check_unique_ids(rows)
     manifest = _manifest(options, source_info, built, rows)
     out = Path(options.out)
