@@ -135,6 +135,10 @@ def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None
     cfg = _load("eval", config, model, data, out, sets, trust_remote_code, allow_download)
     run_dir, metrics = run_eval(cfg, echo=console.print, open_book=open_book)
     _summary_table(metrics)
+    if metrics.get("open_book", {}).get("rows"):
+        book = metrics["open_book"]
+        console.print(f"open book ({book['rows']} calculator rows): pass@1 closed-book "
+                      f"{book['overall']['closed_pass@1']:.1%}, open-book {book['overall']['open_pass@1']:.1%}")
     console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
 
 

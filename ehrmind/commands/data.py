@@ -183,5 +183,7 @@ def _clean_errors() -> Iterator[None]:
     try:
         yield
     except (AdapterError, BuildError, TaskRowError, LeakageError, SplitError) as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        from rich.markup import escape  # messages may hold brackets, e.g. pip install 'ehrmind[aces]'
+
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None

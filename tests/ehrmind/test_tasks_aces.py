@@ -95,3 +95,20 @@ def test_aces_option_errors(tmp_path: Path) -> None:
     assert nothing.exit_code == 1 and "--tasks" in nothing.output
     only_task = build(tmp_path, "--tasks", "aces")
     assert only_task.exit_code == 1 and "--aces" in only_task.output
+
+
+def test_without_es_aces_the_error_says_how_to_install(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "aces.config", None)  # import of aces.config now raises ImportError
+    result = build(tmp_path, "--aces", str(TASK), "--predicates", str(PREDICATES))
+    assert result.exit_code == 1 and "pip install 'ehrmind[aces]'" in result.output
+
+
+def test_aces_and_other_tasks_in_one_build(tmp_path: Path) -> None:
+    result = build(
+        tmp_path, "--tasks", "ehrshot/long_los", "--aces", str(TASK), "--predicates", str(PREDICATES)
+    )
+    assert result.exit_code == 0, result.output
+    tasks = {r["task"] for r in read_rows(tmp_path / "out")}
+    assert tasks == {"aces/readmission_30d", "ehrshot/long_los"}
