@@ -192,3 +192,71 @@ def test_mimic_demo_censored_rows_really_end_within_30_days(mimic) -> None:
     last = dataset.frame().group_by("subject_id").agg(pl.col("time").max().alias("last"))
     censored = table.filter(pl.col("category") == "aces_censors").join(last, on="subject_id")
     assert (censored["last"] <= censored["ours_time"] + timedelta(days=30)).all()
+
+
+def test_each_difference_category_on_hand_made_cases(tmp_path: Path) -> None:
+    """One subject per category. ACES's cohort is computed by es-aces; our side is written by hand from the
+    EHRSHOT rules (prediction at 11:59 pm, window [+1 min, +30 d], same-day readmissions and deaths dropped,
+    one row per day, visits = admission + next discharge, censoring when the record ends within the window),
+    so this tests the explanations themselves, whatever revision our labeler is at."""
+    h = lambda n, hours=0: T0.replace(hour=0) + timedelta(days=n, hours=hours)  # noqa: E731
+    end = lambda n: T0.replace(hour=23, minute=59) + timedelta(days=n)  # noqa: E731
+    rows = [
+        # 10: readmitted at 15:00 on the discharge day: ACES yes, EHRSHOT drops the row
+        (10, h(0), "HOSPITAL_ADMISSION//U"), (10, h(2, 10), "HOSPITAL_DISCHARGE//H"),
+        (10, h(2, 15), "HOSPITAL_ADMISSION//U"), (10, h(5), "HOSPITAL_DISCHARGE//H"), (10, h(60), "LAB//1//x"),
+        # 11: died 2 h after discharge (a later event keeps ACES's censoring window satisfied)
+        (11, h(0), "HOSPITAL_ADMISSION//U"), (11, h(2, 10), "HOSPITAL_DISCHARGE//H"),
+        (11, h(2, 12), "MEDS_DEATH"), (11, h(40), "LAB//1//x"),
+        # 12: readmitted 30 d + 12 h after an 08:00 discharge: inside EHRSHOT's window only
+        (12, h(0), "HOSPITAL_ADMISSION//U"), (12, h(1, 8), "HOSPITAL_DISCHARGE//H"),
+        (12, h(31, 20), "HOSPITAL_ADMISSION//U"), (12, h(33), "HOSPITAL_DISCHARGE//H"), (12, h(100), "LAB//1//x"),
+        # 13: two discharges on one day (a 1-hour stay between them)
+        (13, h(0), "HOSPITAL_ADMISSION//U"), (13, h(3, 9), "HOSPITAL_DISCHARGE//H"),
+        (13, h(3, 10), "HOSPITAL_ADMISSION//U"), (13, h(3, 11), "HOSPITAL_DISCHARGE//H"), (13, h(90), "LAB//1//x"),
+        # 14: a second discharge with no admission between (not paired by our labeler)
+        (14, h(0), "HOSPITAL_ADMISSION//U"), (14, h(2), "HOSPITAL_DISCHARGE//H"),
+        (14, h(6), "HOSPITAL_DISCHARGE//H"), (14, h(100), "LAB//1//x"),
+        # 15: the record ends 18 d after discharge: ACES censors
+        (15, h(0), "HOSPITAL_ADMISSION//U"), (15, h(2), "HOSPITAL_DISCHARGE//H"), (15, h(20), "LAB//1//x"),
+        # 17: as 10, but our side keeps the row (a labeler that counts from 11:59 pm without dropping it)
+        (17, h(0), "HOSPITAL_ADMISSION//U"), (17, h(2, 10), "HOSPITAL_DISCHARGE//H"),
+        (17, h(2, 15), "HOSPITAL_ADMISSION//U"), (17, h(5), "HOSPITAL_DISCHARGE//H"), (17, h(60), "LAB//1//x"),
+        # 16: the record ends 30 d + 4 h after an 08:00 discharge: past ACES's window, inside EHRSHOT's
+        (16, h(0), "HOSPITAL_ADMISSION//U"), (16, h(1, 8), "HOSPITAL_DISCHARGE//H"), (16, h(31, 12), "LAB//1//x"),
+    ]  # fmt: skip
+    pl.DataFrame(
+        [(s, t, c, 1.0 if c.startswith("LAB") else None) for s, t, c in rows],
+        schema={"subject_id": pl.Int64, "time": pl.Datetime("us"), "code": pl.Utf8, "value": pl.Float32},
+        orient="row",
+    ).write_parquet(tmp_path / "events.parquet")
+    dataset = read_meds(tmp_path / "events.parquet")
+    aces = extract_cohort(dataset, TASK, MIMIC_PREDICATES)
+    ours = pl.DataFrame(
+        [
+            (10, end(5), "no"),  # d2 dropped (same-day readmission); d5: no admission in 30 d
+            (12, end(1), "yes"),  # d31 20:00 is within [d1 23:59 + 1 min, d31 23:59]
+            (12, end(33), "no"),
+            (13, end(3), "no"),  # one row for day 3 (last discharge 11:00)
+            (14, end(2), "no"),  # the d6 discharge closes no admission
+            (15, end(2), "no"),  # (EHRSHOT-style censoring would drop it; the current labeler keeps it)
+            (17, end(2), "no"),
+            (17, end(5), "no"),
+        ],
+        schema={"subject_id": pl.Int64, "prediction_time": pl.Datetime("us"), "label": pl.Utf8},
+        orient="row",
+    )
+    table = compare_readmission(aces, ours, dataset)
+    got = {
+        (s, (d - T0.date()).days, c) for s, d, c in table.select("subject_id", "day", "category").iter_rows()
+    }
+    assert got == {
+        (10, 2, "ours_skips_same_day_readmission"), (10, 5, "agree"),
+        (11, 2, "ours_skips_death"),
+        (12, 1, "ours_counts_window_tail"), (12, 33, "agree"),
+        (13, 3, "one_row_per_day"), (13, 3, "agree"),
+        (14, 2, "agree"), (14, 6, "discharge_not_paired"),
+        (15, 2, "aces_censors"),
+        (16, 1, "ours_censors"),
+        (17, 2, "aces_counts_same_day_admission"), (17, 5, "agree"),
+    }  # fmt: skip
