@@ -119,17 +119,26 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
 def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, out: OutOpt = None,
           set_: SetOpt = None,
           samples: Annotated[int | None, typer.Option("--samples", "-k", help="Samples per row (pass@k).")] = None,
-          trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False) -> None:
+          trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False,
+          open_book: Annotated[bool, typer.Option("--open-book", help="Also evaluate calculator rows with the "
+                                                  "calculator's card in the prompt; the report shows closed-book "
+                                                  "and open-book side by side.")] = False) -> None:
     """Generate on held-out rows, grade with the reward code, write metrics.json and report.md.
 
     Example: ehrmind eval --model runs/rl/20261123-101500/final --data runs/data/mimic -k 12
+
+    Example: ehrmind eval --data runs/data/medcalc --open-book     # closed-book and open-book side by side
     """
     from ehrmind.evaluate import run_eval
 
     sets = list(set_ or []) + ([f"eval_samples={samples}"] if samples else [])
     cfg = _load("eval", config, model, data, out, sets, trust_remote_code, allow_download)
-    run_dir, metrics = run_eval(cfg, echo=console.print)
+    run_dir, metrics = run_eval(cfg, echo=console.print, open_book=open_book)
     _summary_table(metrics)
+    if metrics.get("open_book", {}).get("rows"):
+        book = metrics["open_book"]
+        console.print(f"open book ({book['rows']} calculator rows): pass@1 closed-book "
+                      f"{book['overall']['closed_pass@1']:.1%}, open-book {book['overall']['open_pass@1']:.1%}")
     console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
 
 

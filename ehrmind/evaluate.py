@@ -154,7 +154,10 @@ def failure_mode(pass1: float, passk: float, k: int) -> str:
     return "partially known"
 
 
-def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) -> tuple[Path, dict[str, Any]]:
+def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
+             open_book: bool = False) -> tuple[Path, dict[str, Any]]:
+    """Evaluate; with `open_book`, calculator rows are evaluated closed-book (the main metrics) and again with
+    the calculator's card in the prompt, side by side in metrics["open_book"] and the report."""
     from rich.progress import Progress
 
     from ehrmind.models import load_model_and_tokenizer
@@ -162,6 +165,10 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) ->
     from ehrmind.train_common import ensure_tiny_model
 
     rows = load_split(config.data, "eval")
+    if open_book:  # the main metrics are closed-book; rows built with --open-book lose their card here
+        from ehrmind.open_book import closed_book_rows
+
+        rows = closed_book_rows(rows)
     if model_path is None:
         model_path = config.model.path
     if model_path is None:
@@ -194,6 +201,8 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) ->
     seen = {json.loads(r["meta"]).get("calculator") for r in train_rows} - {None}
     metrics = summarize(graded, k=k, seen_calculators=seen)
     metrics["model"] = model_path
+    if open_book:
+        metrics["open_book"] = _open_book(model, tokenizer, rows, graded, config, seen, echo)
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     with (run_dir / "graded.jsonl").open("w") as fh:  # ids and scores only: no patient text
         for g in graded:
@@ -201,4 +210,25 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print) ->
     from ehrmind.report import write_eval_report
 
     write_eval_report(run_dir, metrics)
+    if metrics.get("open_book", {}).get("rows"):
+        from ehrmind.open_book import append_report
+
+        append_report(run_dir, metrics["open_book"])
     return run_dir, metrics
+
+
+def _open_book(model, tokenizer, rows, graded, config: RunConfig, seen: set, echo) -> dict[str, Any]:
+    """The calculator rows again, with the calculator's card in the prompt: closed vs open for one model."""
+    from ehrmind.open_book import compare_books, open_book_rows
+
+    opened, n = open_book_rows(rows)
+    opened = [r for r, before in zip(opened, rows, strict=True) if r is not before]
+    if not n:
+        echo("open book: no calculator rows (tasks medcalc, calc) in the eval data; nothing to compare")
+        return {"rows": 0}
+    echo(f"open book: {n} calculator rows again with the calculator's card")
+    ids = {r["id"] for r in opened}
+    k = config.eval_samples
+    completions = generate(model, tokenizer, [r["prompt"] for r in opened], k=k, config=config)
+    closed = summarize([g for g in graded if g["id"] in ids], k=k, seen_calculators=seen)
+    return compare_books(closed, summarize(grade(opened, completions), k=k, seen_calculators=seen))

@@ -1,7 +1,7 @@
 """`diagnosis_label` (EHRSHOT-style classification) and `pseudo_label` (agreement with the group majority).
 
-- `diagnosis_label` (tasks "ehrshot/<name>"): the answer must match the gold label (yes/no, true/false,
-  0/1 and multiclass labels, with aliases). Class balancing is optional: `class_weights={"yes": 4.0}`
+- `diagnosis_label` (tasks "ehrshot/<name>", "aces/<name>"): the answer must match the gold label (yes/no,
+  true/false, 0/1 and multiclass labels, with aliases). Class balancing is optional: `class_weights={"yes": 4.0}`
   scales the score of a correct answer by its gold class's weight; `balanced=True` without weights uses
   inverse class frequencies within the batch (mean weight 1). Note that GRPO's per-group reward scaling
   cancels a constant factor inside a group, so weights matter with `scale_rewards="batch"` or `"none"`.
@@ -38,7 +38,7 @@ from rewards.values import (
 class DiagnosisLabel(AnswerReward):
     """Binary or multiclass label; see the module docstring for class balancing."""
 
-    tasks = ("ehrshot/", "knowledge/")  # EHRSHOT labels and synthesized knowledge questions
+    tasks = ("ehrshot/", "knowledge/", "aces/")  # EHRSHOT labels, knowledge questions, ACES task labels
     kinds = ("label",)
 
     def __init__(

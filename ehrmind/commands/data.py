@@ -37,14 +37,16 @@ def build_cmd(
         ),
     ],
     tasks: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--tasks", help="Comma-separated: medcalc, calc, ehrshot (all 15) or ehrshot/<name>, trial_match."
+            "--tasks",
+            help="Comma-separated: medcalc, calc, ehrshot (all 15) or ehrshot/<name>, trial_match "
+            "(optional with --aces).",
         ),
-    ],
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", help="Output directory (train/val/test.parquet + manifest.json).")
-    ],
+    ] = ...,
     seed: Annotated[int, typer.Option(help="Seed for splits and sampling.")] = 0,
     split: Annotated[str, typer.Option(help="Train,val,test patient ratios.")] = "0.8,0.1,0.1",
     strict: Annotated[
@@ -77,20 +79,49 @@ def build_cmd(
             "parquet), repeatable: used instead of recomputing those tasks' labels.",
         ),
     ] = None,
+    aces: Annotated[
+        Path | None,
+        typer.Option(
+            "--aces",
+            help="ACES task config (YAML, es-aces): its cohort and labels over the meds source become "
+            "task 'aces/<file stem>' (yes/no). Needs pip install 'ehrmind[aces]'. See docs/aces.md.",
+        ),
+    ] = None,
+    aces_predicates: Annotated[
+        Path | None,
+        typer.Option(
+            "--predicates",
+            help="ACES predicates YAML overriding the --aces config's predicates (your dataset's codes).",
+        ),
+    ] = None,
+    open_book: Annotated[
+        bool,
+        typer.Option(
+            "--open-book",
+            help="Put the calculator's card (as `ehrmind calc show` prints it: inputs with units, formula or "
+            "rules) in the prompt of calculator rows (medcalc, calc): the open-book baseline.",
+        ),
+    ] = False,
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
     Example: ehrmind data build --source meds:../shared/data/mimic-iv-demo-meds --tasks ehrshot,calc --out runs/data/mimic
 
     Example: ehrmind data build --source trec-ct:../shared/data/trec-ct --tasks trial_match --out runs/data/trec
+
+    Example: ehrmind data build --source meds:examples/meds/mimic-iv-demo --aces recipes/aces/readmission_30d.yaml --predicates recipes/aces/predicates/mimic_iv.yaml --out runs/data/aces
     """
-    from ehrmind.tasks.build import BuildOptions, build, parse_source, parse_tasks
+    from ehrmind.tasks.build import BuildError, BuildOptions, build, parse_source, parse_tasks
     from ehrmind.tasks.splits import parse_ratios
 
     with _clean_errors():
+        if tasks is None and aces is None:
+            raise BuildError("give --tasks (or --aces TASK.yaml); choose from: medcalc, calc, ehrshot, trial_match")
+        if aces_predicates is not None and aces is None:
+            raise BuildError("--predicates overrides an ACES config's predicates: give --aces TASK.yaml too")
         options = BuildOptions(
             sources=[parse_source(s) for s in source],
-            tasks=parse_tasks(tasks),
+            tasks=[*(parse_tasks(tasks) if tasks else []), *(["aces"] if aces else [])],
             out=out,
             seed=seed,
             split=parse_ratios(split),
@@ -100,6 +131,9 @@ def build_cmd(
             per_patient=per_patient,
             tokenizer=tokenizer,
             labels=list(labels or []),
+            aces=aces,
+            aces_predicates=aces_predicates,
+            open_book=open_book,
         )
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")
@@ -149,5 +183,7 @@ def _clean_errors() -> Iterator[None]:
     try:
         yield
     except (AdapterError, BuildError, TaskRowError, LeakageError, SplitError) as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        from rich.markup import escape  # messages may hold brackets, e.g. pip install 'ehrmind[aces]'
+
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None

@@ -32,9 +32,9 @@ SOURCE_TASKS: dict[str, tuple[str, ...]] = {
     "medcalc-bench": ("medcalc",),
     "trec-ct": ("trial_match",),
     "fhir": ("calc",),
-    "meds": ("calc", "ehrshot"),
+    "meds": ("calc", "ehrshot", "aces"),
 }
-TASK_FAMILIES = ("medcalc", "calc", "ehrshot", "trial_match")
+TASK_FAMILIES = ("medcalc", "calc", "ehrshot", "trial_match", "aces")
 MEDS_SPLIT_NAMES = {"train": "train", "tuning": "val", "val": "val", "held_out": "test", "test": "test"}
 MAX_SKIPPED_ITEMS = 1000  # per manifest; counts by reason are always complete
 
@@ -66,6 +66,9 @@ class BuildOptions:
     criteria_chars: int = 4000  # trial criteria shown in trial_match prompts
     tokenizer: str | None = None  # local tokenizer directory for exact token counts
     labels: list[Path] = field(default_factory=list)  # EHRSHOT label files (labeled_patients.csv, MEDS labels)
+    aces: Path | None = None  # ACES task config (task "aces/<stem>"); see ehrmind.tasks.aces_tasks
+    aces_predicates: Path | None = None  # ACES predicates file overriding the config's predicates
+    open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.open_book)
 
 
 def parse_source(text: str) -> Source:
@@ -96,6 +99,8 @@ def parse_tasks(text: str | Sequence[str]) -> list[str]:
 def build(options: BuildOptions) -> dict[str, Any]:
     """Run the build; returns the manifest (also written to `<out>/manifest.json`)."""
     families = {t.split("/", 1)[0] for t in options.tasks}
+    if ("aces" in families) != (options.aces is not None):
+        raise BuildError("an ACES task needs both --aces TASK.yaml and the task 'aces' (the CLI adds it)")
     for family in families:
         if not any(family in SOURCE_TASKS[s.kind] for s in options.sources):
             kinds = [k for k, v in SOURCE_TASKS.items() if family in v]
@@ -129,6 +134,11 @@ def build(options: BuildOptions) -> dict[str, Any]:
         for item in report.skipped:
             built.skipped.append(item)  # read-stage skips go in the one skipped list too
     rows = _cap(_gradeable(built, options.strict), options.max_per_task, options.seed, built)
+    if options.open_book:
+        from ehrmind.open_book import open_book_rows
+
+        rows, n_cards = open_book_rows(rows)
+        built.count("open_book_cards", n_cards)
     _check_unique_ids(rows)
     manifest = _manifest(options, source_info, built, rows)
     out = Path(options.out)
@@ -254,6 +264,13 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
                 given_labels=_label_files(options.labels),
             )
         )
+    if "aces" in families:
+        from ehrmind.tasks.aces_tasks import build_aces
+
+        out.extend(
+            build_aces(dataset, options.aces, options.aces_predicates, get_records, serializer,
+                       str(source.path), max_per_task=options.max_per_task, seed=options.seed, strict=strict)
+        )  # fmt: skip
     for subject, split in dataset.splits.items():
         if split is not None:
             if split not in MEDS_SPLIT_NAMES:
