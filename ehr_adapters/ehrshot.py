@@ -51,13 +51,16 @@ def label(
     report: ReadReport | None = None,
     *,
     include_blood_gas: bool = False,
+    with_history: bool = False,
 ) -> pl.DataFrame:
     """Label every applicable (subject, prediction time) for the chosen tasks (all when None).
 
     Returns subject_id, prediction_time, task, label (one of the task's choices). Tasks that cannot be
     derived from events (chest_xray), lab results in an unknown unit and unpaired visit events are noted
     in `report` when given. `include_blood_gas` also reads MIMIC's blood-gas lab items (a deviation from
-    the default, see `DEVIATIONS`)."""
+    the default, see `DEVIATIONS`). `with_history` adds a column `history`: for lab labels, whether the
+    patient has an earlier result of the same test (without one the prompt holds no value to reason
+    from); null for the other tasks."""
     names = list(TASKS) if tasks is None else list(tasks)
     unknown = [n for n in names if n not in TASKS]
     if unknown:
@@ -94,15 +97,22 @@ def label(
                 name, "task", "not derivable from events: chest X-ray labels come from EHRSHOT label files"
             )
             continue
+        history = pl.col("history") if "history" in frame.columns else pl.lit(None, pl.Boolean)
         out.append(
             frame.select(
-                pl.col("subject_id"), pl.col("prediction_time"), pl.lit(name).alias("task"), pl.col("label")
+                pl.col("subject_id"),
+                pl.col("prediction_time"),
+                pl.lit(name).alias("task"),
+                pl.col("label"),
+                history.alias("history"),
             )
         )
         report.count(f"labels:{name}", frame.height)
+    schema = {**_SCHEMA, "history": pl.Boolean} if with_history else _SCHEMA
     if not out:
-        return pl.DataFrame(schema=_SCHEMA)
-    return pl.concat(out).cast(_SCHEMA).sort(["task", "subject_id", "prediction_time"], maintain_order=True)
+        return pl.DataFrame(schema=schema)
+    frame = pl.concat(out).select(list(schema)).cast(schema)
+    return frame.sort(["task", "subject_id", "prediction_time"], maintain_order=True)
 
 
 def _codes_where(codes: pl.DataFrame, predicate: pl.Expr) -> pl.Series:
@@ -239,6 +249,8 @@ def _lab_labels(task, events, codes, span, report, include_blood_gas) -> pl.Data
         )
         .join(lab_codes.select("code", "unit"), on="code", how="left")
         .join(span.select("subject_id", "first"), on="subject_id", how="left")
+        # an earlier result of this test (any unit, before the exclusions below) is in the prompt's record
+        .with_columns((pl.col("time") > pl.col("time").min().over("subject_id")).alias("history"))
         .filter(pl.col("time") != pl.col("first"))
     )
     conv = pl.DataFrame(
@@ -260,7 +272,7 @@ def _lab_labels(task, events, codes, span, report, include_blood_gas) -> pl.Data
     )
     return results.select(
         "subject_id", (pl.col("time") - timedelta(minutes=1)).alias("prediction_time"),
-        _severity_expr(task, value).alias("label"),
+        _severity_expr(task, value).alias("label"), "history",
     )  # fmt: skip
 
 

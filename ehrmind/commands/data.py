@@ -77,6 +77,22 @@ def build_cmd(
             "parquet), repeatable: used instead of recomputing those tasks' labels.",
         ),
     ] = None,
+    keep_unanswerable: Annotated[
+        bool,
+        typer.Option(
+            "--keep-unanswerable",
+            help="Keep EHRSHOT lab rows whose record has no earlier result of the test (EHRSHOT keeps "
+            "them; by default they are skipped and counted in the manifest).",
+        ),
+    ] = False,
+    include_blood_gas: Annotated[
+        bool,
+        typer.Option(
+            "--include-blood-gas",
+            help="EHRSHOT lab tasks also read MIMIC blood-gas (whole-blood) items; default: serum/plasma "
+            "chemistry and hematology only (docs/ehrshot.md).",
+        ),
+    ] = False,
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
@@ -100,6 +116,8 @@ def build_cmd(
             per_patient=per_patient,
             tokenizer=tokenizer,
             labels=list(labels or []),
+            keep_unanswerable=keep_unanswerable,
+            include_blood_gas=include_blood_gas,
         )
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")

@@ -25,7 +25,7 @@ from typing import Any
 
 from ehr_adapters.errors import ReadReport, SkippedItem
 from ehrmind.tasks.schema import SPLITS, TaskRows, check_row
-from ehrmind.tasks.splits import assign_splits, check_leakage
+from ehrmind.tasks.splits import assign_splits, check_leakage, drop_conflicting_duplicates
 
 # Which tasks each source kind can supply.
 SOURCE_TASKS: dict[str, tuple[str, ...]] = {
@@ -66,6 +66,8 @@ class BuildOptions:
     criteria_chars: int = 4000  # trial criteria shown in trial_match prompts
     tokenizer: str | None = None  # local tokenizer directory for exact token counts
     labels: list[Path] = field(default_factory=list)  # EHRSHOT label files (labeled_patients.csv, MEDS labels)
+    keep_unanswerable: bool = False  # keep EHRSHOT lab rows with no earlier result of the test
+    include_blood_gas: bool = False  # EHRSHOT lab tasks also read MIMIC blood-gas items
 
 
 def parse_source(text: str) -> Source:
@@ -128,7 +130,9 @@ def build(options: BuildOptions) -> dict[str, Any]:
         )
         for item in report.skipped:
             built.skipped.append(item)  # read-stage skips go in the one skipped list too
-    rows = _cap(_gradeable(built, options.strict), options.max_per_task, options.seed, built)
+    rows, conflicting = drop_conflicting_duplicates(_gradeable(built, options.strict))
+    built.skipped.extend(SkippedItem("build", row_id, reason) for row_id, reason in conflicting)
+    rows = _cap(rows, options.max_per_task, options.seed, built)
     _check_unique_ids(rows)
     manifest = _manifest(options, source_info, built, rows)
     out = Path(options.out)
@@ -138,6 +142,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
         for task in options.tasks
         if not any(r["task"] == task or r["task"].startswith(task + "/") for r in rows)
     ]
+    manifest["warnings"] += _data_warnings(rows, built)
     split_of = assign_splits(rows, options.split, options.seed, fixed=fixed_splits)
     manifest["leakage_check"] = check_leakage(rows)  # raises before anything is written
     manifest["split_method"] = "source splits + seeded" if fixed_splits else "seeded, patient-level"
@@ -148,6 +153,22 @@ def build(options: BuildOptions) -> dict[str, Any]:
     _write_splits(out, rows)
     _write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _data_warnings(rows: list[dict[str, Any]], built: TaskRows) -> list[str]:
+    """Single-class label tasks and rows left out for a data reason, each named with its count."""
+    from ehrmind.tasks.schema import single_class_tasks
+
+    n_rows = Counter(r["task"] for r in rows)
+    out = [
+        f"task {task!r} has a single class: all {n_rows[task]} rows are {value!r} (a constant answer earns "
+        "the full reward; `ehrmind rl` refuses it unless data.allow_single_class is set)"
+        for task, value in single_class_tasks(rows).items()
+    ]
+    data_reasons = ("unanswerable", "conflicting duplicates", "conflicting labels")
+    counts = Counter(s.category for s in built.skipped if s.category in data_reasons)
+    out += [f"{n} row(s) skipped as {reason!r}: see skipped.by_reason" for reason, n in sorted(counts.items())]
+    return out
 
 
 def _serializer(options: BuildOptions):
@@ -252,6 +273,8 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
                 seed=options.seed,
                 strict=strict,
                 given_labels=_label_files(options.labels),
+                keep_unanswerable=options.keep_unanswerable,
+                include_blood_gas=options.include_blood_gas,
             )
         )
     for subject, split in dataset.splits.items():
