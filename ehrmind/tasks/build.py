@@ -182,11 +182,23 @@ def _serializer(options: BuildOptions):
 
         tokenizer = AutoTokenizer.from_pretrained(options.tokenizer, local_files_only=True)
 
+    kwargs = {"max_tokens": options.max_tokens, "tokenizer": tokenizer}
+    memo: dict[tuple[int, datetime], tuple[Any, str]] = {}
+
     def render(patient, when: datetime) -> str:
-        kwargs = {"prediction_time": when, "max_tokens": options.max_tokens, "tokenizer": tokenizer}
+        # Tasks at one instant of one patient (a lab panel: 5 EHRSHOT tasks; several calculators) share
+        # the context: render it once. Keyed by object id, holding the object so the id stays unique.
+        hit = memo.get((id(patient), when))
+        if hit is not None and hit[0] is patient:
+            return hit[1]
+        if len(memo) > 4096:
+            memo.clear()
         if isinstance(patient, PatientRecord):
-            return serialize(patient, **kwargs)
-        return serialize_timeline(patient, **kwargs)  # MEDS fast path: a prebuilt Timeline
+            text = serialize(patient, prediction_time=when, **kwargs)
+        else:
+            text = serialize_timeline(patient, prediction_time=when, **kwargs)  # MEDS fast path: a Timeline
+        memo[(id(patient), when)] = (patient, text)
+        return text
 
     return render
 
@@ -237,9 +249,15 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
     dataset = read_meds(source.path, strict=strict)
     out = TaskRows()
 
+    timelines: dict[str, Any] = {}
+
     def get_records(ids: list) -> dict[str, Any]:
-        # Timelines straight from the frame: the same prompt text as records, without Event objects.
-        return {str(k): v for k, v in meds_timelines(dataset, [int(i) for i in ids]).items()}
+        # Timelines straight from the frame: the same prompt text as records, without Event objects;
+        # built once per patient and shared by the calc and EHRSHOT builders.
+        missing = [int(i) for i in ids if str(i) not in timelines]
+        if missing:
+            timelines.update({str(k): v for k, v in meds_timelines(dataset, missing).items()})
+        return {str(i): timelines[str(i)] for i in ids if str(i) in timelines}
 
     if "calc" in families:
         from ehrmind.tasks.calc_mined import build_calc

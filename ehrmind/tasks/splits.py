@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ehrmind.tasks.schema import SPLITS
@@ -46,9 +46,13 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
 def prompt_key(prompt: Any) -> str:
     """A stable hash of a prompt (list of messages or text) for duplicate detection."""
     if isinstance(prompt, str):
-        text = prompt
-    else:  # role and content of each message, with separators no text contains (cheaper than JSON)
-        text = "\x1e".join(f"{m['role']}\x1f{m['content']}" for m in prompt)
+        return _prompt_hash(prompt)
+    # role and content of each message, with separators no text contains (cheaper than JSON)
+    return _prompt_hash("\x1e".join(f"{m['role']}\x1f{m['content']}" for m in prompt))
+
+
+@lru_cache(maxsize=1 << 16)
+def _prompt_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -71,9 +75,6 @@ def drop_conflicting_duplicates(
     return kept, dropped
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def content_key(prompt: Any) -> str | None:
     """A hash of the prompt's note or record (the user message minus its last paragraph, the question),
     case-folded and whitespace-collapsed; None when the prompt is a question alone."""
@@ -82,10 +83,14 @@ def content_key(prompt: Any) -> str | None:
     else:
         users = [m["content"] for m in prompt if m.get("role") == "user"]
         text = users[-1] if users else ""
+    return _content_hash(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _content_hash(text: str) -> str | None:
+    # cached: the build asks for every row's key when splitting and again in the leakage check
     context, sep, _question = text.strip().rpartition("\n\n")
-    if not sep:
-        return None
-    normal = _SPACE.sub(" ", context.casefold()).strip()
+    normal = " ".join(context.casefold().split()) if sep else ""
     return hashlib.sha256(normal.encode("utf-8")).hexdigest() if normal else None
 
 
