@@ -173,19 +173,23 @@ def serialize_timeline(
     header = _header(tl, now, prediction_time is not None)
     now_us = _us(now) if now is not None else None
     budget = max_tokens - sum(count(line) for line in header)
-    candidates = [_section_lines(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
-    costs = [[count(line) for line in lines] for lines in candidates]  # each line counted once
+    # each section's rows in display order; a line is formatted (and counted) only when the fill reaches it
+    candidates = [_section_rows(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
     chosen: list[list[str]] = [[] for _ in _SECTIONS]
+    pending: list[str | None] = [None] * len(_SECTIONS)  # a formatted line that did not fit yet
     # pass 1: guaranteed share per section; pass 2: fill up to each cap in priority order
     for limit in (4, 3):
         for i, spec in enumerate(_SECTIONS):
-            lines, picked = candidates[i], chosen[i]
-            stop = min(spec[limit], len(lines))
+            rows, picked, recent = candidates[i], chosen[i], spec[2] == "recent"
+            stop = min(spec[limit], len(rows))
             while len(picked) < stop:
-                cost = costs[i][len(picked)] + (0 if picked else count(spec[0] + ":"))
+                line = pending[i] or _line(rows[len(picked)], now_us, recent)
+                cost = count(line) + (0 if picked else count(spec[0] + ":"))
                 if cost > budget:
+                    pending[i] = line
                     break
-                picked.append(lines[len(picked)])
+                picked.append(line)
+                pending[i] = None
                 budget -= cost
     out = list(header)
     for (title, *_), lines in zip(_SECTIONS, chosen, strict=True):
@@ -277,16 +281,15 @@ def _key_rows(tl: Timeline, kind: str, latest: bool) -> tuple[Any, Any, int]:
     return found
 
 
-def _section_lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[str]:
+def _section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[Row]:
+    """The rows a section would show at `now`, in display order (at most `cap`)."""
     if now is None or kind not in tl.by_kind:
         return []
     times, rows = tl.by_kind[kind]
     end = bisect_right(times, now)  # events at or before now
     stop = max(0, end - _MAX_SCAN)
     if mode == "recent":
-        return [
-            f"- {rows[i][3]} ({_ago(now, rows[i][0])})" for i in range(end - 1, max(stop, end - cap) - 1, -1)
-        ]
+        return [rows[i] for i in range(end - 1, max(stop, end - cap) - 1, -1)]
     latest = mode == "latest_value"
     # The latest row of each key at or before now, newest first: the order a backward scan meets them.
     flat, bases, width = _key_rows(tl, kind, latest)
@@ -309,12 +312,13 @@ def _section_lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None
         (keys if latest and _is_key(rows[i][2]) else others).append(i)
         if len(others) + len(keys) >= want or len(keys) >= cap:
             break
-    return [_line(rows[i], now) for i in (keys + others)[:cap]]  # only the lines that can be shown
+    return [rows[i] for i in (keys + others)[:cap]]
 
 
-def _line(row: Row, now: int) -> str:
+def _line(row: Row, now: int, recent: bool = False) -> str:
+    """One event line: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no value."""
     time, _, _, display, value, unit, text, _ = row
-    shown = _value(value, unit, text)
+    shown = None if recent else _value(value, unit, text)
     return f"- {display}: {shown} ({_ago(now, time)})" if shown else f"- {display} ({_ago(now, time)})"
 
 
