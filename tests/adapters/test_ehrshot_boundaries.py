@@ -200,3 +200,13 @@ def test_declarations_are_the_single_source():
             assert any(i.used for i in task.mimic_items)
     assert ehrshot.TASKS["readmission_30d"].window == (timedelta(minutes=1), timedelta(days=30))
     assert ehrshot.TASKS["new_celiac"].window == (timedelta(minutes=1), timedelta(days=365))
+
+
+def test_every_deviation_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ehrshot.md").read_text(encoding="utf-8")
+    for key in ehrshot.DEVIATIONS:
+        assert f"deviation: `{key}`" in doc, key
+    for task in ehrshot.TASKS:
+        assert f"`{task}`" in doc, task
