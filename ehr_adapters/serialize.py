@@ -355,10 +355,20 @@ def meds_timelines(
     timed = (
         timed.filter(pl.col("kind").is_in(shown))
         .with_columns(pl.col("time").dt.epoch("us").alias("t_us"), pl.lit(None, pl.Int64).alias("end_us"))
-        .sort(["subject_id", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)  # as _row_order
+        # each (subject, kind) contiguous, in time order within it (ties as _row_order)
+        .sort(["subject_id", "kind", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)
     )
     cols = ("t_us", "kind", "code", "display", "numeric_value", "unit", "text_value", "end_us")
-    for (subject_id, kind), part in timed.group_by("subject_id", "kind", maintain_order=True):
-        columns = [part.get_column(c).to_list() for c in cols]
-        out[int(subject_id)].by_kind[kind] = (columns[0], list(zip(*columns, strict=True)))
+    columns = [timed.get_column(c).to_list() for c in cols]  # one conversion, then slices per group
+    runs = (
+        timed.select(pl.col("subject_id").rle_id().alias("s"), pl.col("kind").rle_id().alias("k"))
+        .select(pl.struct("s", "k").rle().alias("r"))
+        .unnest("r")
+    )
+    start = 0
+    subjects, kinds = timed.get_column("subject_id"), columns[1]
+    for length in runs.get_column("len").to_list():
+        part = [c[start : start + length] for c in columns]
+        out[int(subjects[start])].by_kind[kinds[start]] = (part[0], list(zip(*part, strict=True)))
+        start += length
     return out
