@@ -24,6 +24,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from ehr_adapters.ehrshot_files import read_labeled_patients  # noqa: F401  (public here too)
 from ehr_adapters.ehrshot_spec import (  # noqa: F401  (re-exported: callers import them from here)
     CHEXPERT_FINDINGS,
     DEVIATIONS,
@@ -33,7 +34,6 @@ from ehr_adapters.ehrshot_spec import (  # noqa: F401  (re-exported: callers imp
     Cut,
     EhrshotTask,
 )
-from ehr_adapters.ehrshot_files import read_labeled_patients  # noqa: F401  (public here too)
 from ehr_adapters.errors import AdapterError, ReadReport
 from ehr_adapters.meds import MedsDataset
 from ehr_adapters.visits import pair_intervals
