@@ -52,20 +52,43 @@ def pandas_read(events_path: Path) -> pd.DataFrame:
     return df
 
 
+def _pair(starts: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
+    """Start/end events -> (subject_id, start, end): at one instant close the open interval, then open."""
+    marks = pd.concat([starts.assign(is_start=1), ends.assign(is_start=0)]).drop_duplicates()
+    out = []
+    for subject, group in marks.sort_values(["subject_id", "time", "is_start"]).groupby(
+        "subject_id", sort=False
+    ):
+        open_at = None
+        for time, kinds in group.groupby("time", sort=False)["is_start"]:
+            has_end, has_start = (kinds == 0).any(), (kinds == 1).any()
+            if has_end and open_at is not None:
+                out.append((subject, open_at, time))
+                open_at, has_end = None, False
+            if has_end and has_start:
+                continue
+            if has_start:
+                open_at = time
+    return pd.DataFrame(out, columns=["subject_id", "start", "end"])
+
+
+def _events(df: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    return df[df["code"].str.startswith(prefix)][["subject_id", "time"]].drop_duplicates()
+
+
 def pandas_labels(df: pd.DataFrame, code_table: pl.DataFrame) -> pl.DataFrame:
     """Every event-derived EHRSHOT task, same definitions as ehr_adapters.ehrshot.label."""
     df = df[df["time"].notna()]
     codes = code_table.to_pandas()
-    span = df.groupby("subject_id")["time"].agg(first="min", last="max").reset_index()
-
-    adm = df[df["code"].str.startswith("HOSPITAL_ADMISSION")][["subject_id", "time"]].drop_duplicates()
-    dis = df[df["code"].str.startswith("HOSPITAL_DISCHARGE")][["subject_id", "time"]].drop_duplicates()
-    adm = adm.rename(columns={"time": "admit"}).sort_values("admit")
-    dis = dis.rename(columns={"time": "discharge"}).sort_values("discharge")
-    visits = pd.merge_asof(
-        adm, dis, left_on="admit", right_on="discharge", by="subject_id", direction="forward"
-    )
-    visits = visits.dropna(subset=["discharge"])
+    clinical = df[df["code"] != "MEDS_BIRTH"]
+    span = pd.DataFrame(
+        {
+            "first": clinical.groupby("subject_id")["time"].min(),
+            "last": df.groupby("subject_id")["time"].max(),
+        }
+    ).reset_index()
+    visits = _pair(_events(df, "HOSPITAL_ADMISSION"), _events(df, "HOSPITAL_DISCHARGE"))
+    visits = visits.rename(columns={"start": "admit", "end": "discharge"})
     multi = visits[visits["admit"].dt.date != visits["discharge"].dt.date]
     out = []
 
@@ -78,59 +101,61 @@ def pandas_labels(df: pd.DataFrame, code_table: pl.DataFrame) -> pl.DataFrame:
     )
     out.append(los.assign(task="long_los"))
 
-    icu = df[df["code"].str.startswith("ICU_ADMISSION")][["subject_id", "time"]].rename(
-        columns={"time": "icu"}
-    )
+    icu_starts = _events(df, "ICU_ADMISSION")
+    stays = _pair(icu_starts, _events(df, "ICU_DISCHARGE"))
+    points = icu_starts.rename(columns={"time": "start"}).assign(end=lambda d: d["start"])
+    stays = pd.concat([stays, points]).drop_duplicates()
     rows = []
     for v in multi.itertuples(index=False):
-        stays = icu[
-            (icu["subject_id"] == v.subject_id) & (icu["icu"] >= v.admit) & (icu["icu"] <= v.discharge)
-        ]
-        if (stays["icu"].dt.date == v.admit.date()).any():
+        mine = stays[stays["subject_id"] == v.subject_id]
+        overlap = mine[(mine["start"] <= v.discharge) & (mine["end"] >= v.admit)]
+        transfer = overlap["start"].where(overlap["start"] > v.admit, v.admit)
+        if (mine["start"].dt.date == v.admit.date()).any() or (transfer.dt.date == v.admit.date()).any():
             continue
         pred = v.admit.floor("D") + DAY_END
-        rows.append((v.subject_id, pred, "yes" if (stays["icu"] > pred).any() else "no"))
+        rows.append((v.subject_id, pred, "yes" if (transfer > pred).any() else "no"))
     out.append(
         pd.DataFrame(rows, columns=["subject_id", "prediction_time", "label"]).assign(task="icu_transfer")
     )
 
-    deaths = df[df["code"] == "MEDS_DEATH"].groupby("subject_id")["time"].min()
+    admits = _events(df, "HOSPITAL_ADMISSION")
+    last = span.set_index("subject_id")["last"]
     preds = visits.assign(prediction_time=_eod(visits["discharge"]))
     preds = preds.groupby(["subject_id", "prediction_time"], as_index=False)["discharge"].max()
     rows = []
     for p in preds.itertuples(index=False):
-        later = visits[(visits["subject_id"] == p.subject_id)]["admit"]
-        if ((later > p.discharge) & (later.dt.date == p.prediction_time.date())).any():
-            continue
-        death = deaths.get(p.subject_id)
-        if death is not None and death <= p.prediction_time:
+        later = admits[admits["subject_id"] == p.subject_id]["time"]
+        if ((later >= p.discharge) & (later <= p.prediction_time)).any():
             continue
         gap = later - p.prediction_time
         hit = ((gap >= pd.Timedelta(minutes=1)) & (gap <= pd.Timedelta(days=30))).any()
-        rows.append((p.subject_id, p.prediction_time, "yes" if hit else "no"))
+        if hit or last[p.subject_id] >= p.prediction_time + pd.Timedelta(days=30):
+            rows.append((p.subject_id, p.prediction_time, "yes" if hit else "no"))
     out.append(
         pd.DataFrame(rows, columns=["subject_id", "prediction_time", "label"]).assign(task="readmission_30d")
     )
 
-    charted = codes["code"].str.extract(r"^LAB//(\d+)//", expand=False).astype("float").ge(220000)
+    item = codes["code"].str.extract(r"^LAB//(\d+)//", expand=False)
     for task in (t for t in TASKS.values() if t.group == "lab"):
-        lab_codes = codes[(codes["concept"] == task.concept) & (codes["kind"] == "lab") & ~charted]
+        vocab = item.isna() & (
+            codes["code"].isin(task.ehrshot_codes)
+            | (
+                (codes["concept"] == task.concept)
+                & (codes["kind"] == "lab")
+                & ~codes["code"].str.startswith("LAB//")
+            )
+        )
+        lab_codes = codes[item.isin(task.used_items()) | vocab]
         res = df[df["code"].isin(lab_codes["code"]) & df["value"].notna()]
         res = res.merge(lab_codes[["code", "unit"]], on="code").merge(span, on="subject_id")
         res = res[res["time"] != res["first"]]
-        res = res[res["unit"].isin(list(task.unit_factors))]
-        value = res["value"] * res["unit"].map(task.unit_factors)
-        mild, moderate, severe = task.thresholds
-        label = pd.Series("normal", index=res.index)
-        if task.low_is_bad:
-            inclusive = task.concept in ("glucose", "sodium")
-            label[(value <= mild) if inclusive else (value < mild)] = "mild"
-            label[value < moderate] = "moderate"
-            label[value < severe] = "severe"
-        else:
-            label[value > mild] = "mild"
-            label[value > moderate] = "moderate"
-            label[value > severe] = "severe"
+        res = res[res["unit"].isin(list(task.units))]
+        value = (
+            res.apply(lambda r, t=task: t.convert(r["value"], r["unit"]), axis=1)
+            if len(res)
+            else res["value"]
+        )
+        label = value.map(task.severity) if len(res) else pd.Series([], dtype=object)
         out.append(
             pd.DataFrame(
                 {
@@ -147,15 +172,20 @@ def pandas_labels(df: pd.DataFrame, code_table: pl.DataFrame) -> pl.DataFrame:
     ]
     discharge_preds = discharge_preds.drop_duplicates()
     for task in (t for t in TASKS.values() if t.group == "new_diagnosis"):
-        first_dx = (
-            df[df["code"].isin(_dx_codes(codes, task))].groupby("subject_id")["time"].min().rename("dx")
+        dx = df[df["code"].isin(_dx_codes(codes, task))][["subject_id", "time"]].rename(
+            columns={"time": "dx"}
         )
+        first_dx = dx.groupby("subject_id")["dx"].min().rename("first_dx")
         p = discharge_preds.merge(first_dx, on="subject_id", how="left").merge(
             span, on="subject_id", how="left"
         )
-        p = p[p["dx"].isna() | (p["prediction_time"] < p["dx"])]
-        gap = p["dx"] - p["prediction_time"]
-        positive = p["dx"].notna() & (gap >= timedelta(minutes=1)) & (gap <= timedelta(days=365))
+        p = p[p["first_dx"].isna() | (p["prediction_time"] < p["first_dx"])]
+        hits = p.merge(dx, on="subject_id")
+        gap = hits["dx"] - hits["prediction_time"]
+        hits = hits[(gap >= timedelta(minutes=1)) & (gap <= timedelta(days=365))]
+        keys = set(zip(hits["subject_id"], hits["prediction_time"], strict=True))
+        positive = pd.Series([k in keys for k in zip(p["subject_id"], p["prediction_time"], strict=True)],
+                             index=p.index, dtype=bool)  # fmt: skip
         censored = ~positive & (p["last"] < p["prediction_time"] + timedelta(days=365))
         p = p[~censored]
         out.append(

@@ -14,7 +14,8 @@ predicts at the discharge instant and EHRSHOT at 11:59 pm that day. Categories (
   on the discharge day; EHRSHOT starts counting 1 minute after 11:59 pm.
 - ours_counts_window_tail: an admission in (discharge + 30 d, 11:59 pm + 30 d]: inside EHRSHOT's window, after
   ACES's.
-- ours_skips_same_day_readmission: EHRSHOT drops a discharge followed by an admission the same day.
+- ours_skips_same_day_readmission: EHRSHOT drops a discharge followed by an admission the same day (including
+  one at the discharge's own minute, which ACES's (discharge, ...] window does not see).
 - ours_skips_death: EHRSHOT drops a discharge when the patient died by the prediction time.
 - one_row_per_day: several discharges on one day; EHRSHOT predicts once per day (the last discharge).
 - discharge_not_paired: the discharge is not the first discharge after any admission, which is how our labeler
@@ -63,6 +64,10 @@ class _Timeline:
     def admits_in(self, lo: datetime, hi: datetime) -> bool:
         """Any admission in (lo, hi]."""
         return bisect_right(self.admits, hi) > bisect_right(self.admits, lo)
+
+    def admits_from(self, lo: datetime, hi: datetime) -> bool:
+        """Any admission in [lo, hi] (an admission at the discharge's own minute is a readmission too)."""
+        return bisect_right(self.admits, hi) > bisect_left(self.admits, lo)
 
     def paired(self, discharge: datetime) -> bool:
         """Is `discharge` the first discharge at or after some admission (our labeler's visit pairing)?"""
@@ -159,7 +164,7 @@ def _both(tl: _Timeline, t: datetime, aces_label: bool, ours_label: bool) -> str
 def _aces_only(tl: _Timeline, t: datetime, *, several: bool) -> str:
     if several:
         return "one_row_per_day"
-    if tl.admits_in(t, _day_end(t)):
+    if tl.admits_from(t, _day_end(t)):
         return "ours_skips_same_day_readmission"
     if tl.death is not None and tl.death <= _day_end(t):
         return "ours_skips_death"

@@ -8,6 +8,9 @@ Problems raise `FieldProblem(field, message, fix)`; the reader adds the file and
 Times: FHIR dateTime text is parsed with an explicit grammar. Offsets are converted to naive UTC; a time
 of day without an offset is rejected (FHIR requires one, and it cannot be ordered against the others).
 Units: `valueQuantity` must be UCUM (system http://unitsofmeasure.org, a code that parses as UCUM).
+State as of the prediction time: a resource's status is its status at export, so it is turned into dated
+events (`_medication_as_of`); conditions use their onset/abatement dates and encounters their period,
+never `clinicalStatus` or `Encounter.status`, so a prompt never shows a state that came later.
 """
 
 from __future__ import annotations
@@ -238,21 +241,25 @@ def medication(r: dict, source: str, resolve: Callable[[str], dict | None]) -> l
                 "include the Medication resource in the bundle or as contained",
             )
         code, system, display = codeable(target.get("code"), "medicationReference -> Medication.code")
-    status = r.get("status")
-    return [
-        Event(
-            time,
-            code,
-            system,
-            display,
-            "medication",
-            None,
-            None,
-            str(status) if status else None,
-            _end(r, "effectivePeriod"),
-            source,
-        )
-    ]
+    return _medication_as_of(r.get("status"), time, _end(r, "effectivePeriod"), code, system, display, source)
+
+
+# FHIR medication statuses that say the medication is over (MedicationRequest/Statement/Administration)
+_ENDED = frozenset({"stopped", "completed", "cancelled", "not-taken", "not-done"})
+
+
+def _medication_as_of(status, start, end, code, system, display, source) -> list[Event]:
+    """A resource's `status` is its state at export, not at an earlier prediction time. So the status is
+    placed where it became true: "active" on the start event (active at export and started then: active
+    at every time in between); an ending status ("stopped", ...) as a second event at the period's end,
+    so a prompt sees it only from then on. An ending status without an end date, and statuses with no
+    time (on-hold, draft, unknown, ...), are not shown: when they became true is not in the resource."""
+    status = str(status) if status else None
+    events = [Event(start, code, system, display, "medication", None, None,
+                    "active" if status == "active" else None, end, source)]  # fmt: skip
+    if status in _ENDED and end is not None:
+        events.append(Event(end, code, system, display, "medication", None, None, status, end, source))
+    return events
 
 
 EXTRACTORS: dict[str, Callable[[dict, str], list[Event]]] = {

@@ -91,6 +91,7 @@ class Timeline:
     sex: str | None
     by_kind: dict[str, tuple[list[int], list[Row]]] = field(default_factory=dict)
     last_time: datetime | None = None
+    key_index: dict[tuple[str, bool], tuple[Any, Any, int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_rows(cls, patient_id: str, birth: date | None, sex: str | None, rows: list[Row]) -> Timeline:
@@ -172,18 +173,23 @@ def serialize_timeline(
     header = _header(tl, now, prediction_time is not None)
     now_us = _us(now) if now is not None else None
     budget = max_tokens - sum(count(line) for line in header)
-    candidates = [_section_lines(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
+    # each section's rows in display order; a line is formatted (and counted) only when the fill reaches it
+    candidates = [_section_rows(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
     chosen: list[list[str]] = [[] for _ in _SECTIONS]
+    pending: list[str | None] = [None] * len(_SECTIONS)  # a formatted line that did not fit yet
     # pass 1: guaranteed share per section; pass 2: fill up to each cap in priority order
-    for limit_of in (lambda s: s[4], lambda s: s[3]):
+    for limit in (4, 3):
         for i, spec in enumerate(_SECTIONS):
-            lines = candidates[i]
-            while len(chosen[i]) < min(limit_of(spec), len(lines)):
-                line = lines[len(chosen[i])]
-                cost = count(line) + (count(spec[0] + ":") if not chosen[i] else 0)
+            rows, picked, recent = candidates[i], chosen[i], spec[2] == "recent"
+            stop = min(spec[limit], len(rows))
+            while len(picked) < stop:
+                line = pending[i] or _line(rows[len(picked)], now_us, recent)
+                cost = count(line) + (0 if picked else count(spec[0] + ":"))
                 if cost > budget:
+                    pending[i] = line
                     break
-                chosen[i].append(line)
+                picked.append(line)
+                pending[i] = None
                 budget -= cost
     out = list(header)
     for (title, *_), lines in zip(_SECTIONS, chosen, strict=True):
@@ -254,40 +260,66 @@ def _value(value: float | None, unit: str | None, text: str | None) -> str:
     return shown
 
 
-def _section_lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[str]:
+def _key_rows(tl: Timeline, kind: str, latest: bool) -> tuple[Any, Any, int]:
+    """The rows of a kind that can be shown, grouped by key (code for latest values, display otherwise):
+    (sorted codes key_id * width + row index, each key's id * width, width). Built once per timeline, so
+    "the latest row of every key before now" is one vectorized search per prompt."""
+    cache_key = (kind, latest)
+    found = tl.key_index.get(cache_key)
+    if found is None:
+        import numpy as np
+
+        by_key: dict[str, list[int]] = {}
+        rows = tl.by_kind[kind][1]
+        for i, row in enumerate(rows):
+            if latest and row[4] is None and not row[6]:
+                continue
+            by_key.setdefault(row[2] if latest else row[3], []).append(i)
+        width = len(rows) + 1
+        flat = np.array([k * width + i for k, idx in enumerate(by_key.values()) for i in idx], dtype=np.int64)
+        found = tl.key_index[cache_key] = (flat, np.arange(len(by_key), dtype=np.int64) * width, width)
+    return found
+
+
+def _section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[Row]:
+    """The rows a section would show at `now`, in display order (at most `cap`)."""
     if now is None or kind not in tl.by_kind:
         return []
     times, rows = tl.by_kind[kind]
     end = bisect_right(times, now)  # events at or before now
-    lines: list[str] = []
-    key_lines: list[str] = []  # latest_value: measurements calculators use come first (most relevant)
-    seen: set[str] = set()
     stop = max(0, end - _MAX_SCAN)
+    if mode == "recent":
+        return [rows[i] for i in range(end - 1, max(stop, end - cap) - 1, -1)]
     latest = mode == "latest_value"
-    want = (
-        cap * 3 if latest else cap
-    )  # look past the first `cap` codes so key measurements are not crowded out
-    for i in range(end - 1, stop - 1, -1):
-        time, _, code, display, value, unit, text, row_end = rows[i]
-        if mode == "recent":
-            lines.append(f"- {display} ({_ago(now, time)})")
-        else:
-            key = code if latest else display
-            if key in seen:
-                continue
-            if latest and value is None and not text:
-                continue
-            seen.add(key)
-            if mode == "active" and row_end is not None and row_end <= now:
+    # The latest row of each key at or before now, newest first: the order a backward scan meets them.
+    flat, bases, width = _key_rows(tl, kind, latest)
+    if not len(flat) or end == 0:
+        return []
+    pos = flat.searchsorted(bases + end) - 1  # last entry below (key, end) in (key, row) order
+    found = flat[pos[pos >= 0]]
+    same_key = found // width == (bases[pos >= 0] // width)
+    picks = found[same_key] % width
+    picks = picks[picks >= stop]
+    picks[::-1].sort()  # newest first
+    others: list[int] = []
+    keys: list[int] = []  # latest_value: measurements calculators use come first (most relevant)
+    want = cap * 3 if latest else cap  # look past the first `cap` codes so key ones are not crowded out
+    for i in picks.tolist():
+        if mode == "active":
+            row_end = rows[i][7]
+            if row_end is not None and row_end <= now:
                 continue  # resolved before now: not active (and older mentions are older still)
-            shown = _value(value, unit, text)
-            line = (
-                f"- {display}: {shown} ({_ago(now, time)})" if shown else f"- {display} ({_ago(now, time)})"
-            )
-            (key_lines if latest and _is_key(code) else lines).append(line)
-        if len(lines) + len(key_lines) >= want or len(key_lines) >= cap:
+        (keys if latest and _is_key(rows[i][2]) else others).append(i)
+        if len(others) + len(keys) >= want or len(keys) >= cap:
             break
-    return (key_lines + lines)[:cap]
+    return [rows[i] for i in (keys + others)[:cap]]
+
+
+def _line(row: Row, now: int, recent: bool = False) -> str:
+    """One event line: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no value."""
+    time, _, _, display, value, unit, text, _ = row
+    shown = None if recent else _value(value, unit, text)
+    return f"- {display}: {shown} ({_ago(now, time)})" if shown else f"- {display} ({_ago(now, time)})"
 
 
 @lru_cache(maxsize=65536)
@@ -323,10 +355,20 @@ def meds_timelines(
     timed = (
         timed.filter(pl.col("kind").is_in(shown))
         .with_columns(pl.col("time").dt.epoch("us").alias("t_us"), pl.lit(None, pl.Int64).alias("end_us"))
-        .sort(["subject_id", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)  # as _row_order
+        # each (subject, kind) contiguous, in time order within it (ties as _row_order)
+        .sort(["subject_id", "kind", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)
     )
     cols = ("t_us", "kind", "code", "display", "numeric_value", "unit", "text_value", "end_us")
-    for (subject_id, kind), part in timed.group_by("subject_id", "kind", maintain_order=True):
-        columns = [part.get_column(c).to_list() for c in cols]
-        out[int(subject_id)].by_kind[kind] = (columns[0], list(zip(*columns, strict=True)))
+    columns = [timed.get_column(c).to_list() for c in cols]  # one conversion, then slices per group
+    runs = (
+        timed.select(pl.col("subject_id").rle_id().alias("s"), pl.col("kind").rle_id().alias("k"))
+        .select(pl.struct("s", "k").rle().alias("r"))
+        .unnest("r")
+    )
+    start = 0
+    subjects, kinds = timed.get_column("subject_id"), columns[1]
+    for length in runs.get_column("len").to_list():
+        part = [c[start : start + length] for c in columns]
+        out[int(subjects[start])].by_kind[kinds[start]] = (part[0], list(zip(*part, strict=True)))
+        start += length
     return out

@@ -37,6 +37,7 @@ class DataConfig(_Strict):
     max_train_rows: int | None = Field(default=None, ge=1)
     max_eval_rows: int | None = Field(default=None, ge=1)
     calculators: list[str] = Field(default_factory=list)  # bundled data: restrict to these calculator ids
+    allow_single_class: bool = False  # rl: train on label tasks whose rows all carry one gold value
 
 
 class RewardConfig(_Strict):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ehrmind.config import RunConfig
 from ehrmind.task_data import load_split
+from ehrmind.tasks.schema import check_label_balance
 
 DATASET_COLUMNS = ("prompt", "gold", "task", "meta", "id")
 
@@ -55,6 +56,7 @@ def fit_prompts(rows: list[dict], tokenizer, max_tokens: int) -> tuple[list[dict
 
 def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     rows = load_split(config.data, "train")
+    check_label_balance(rows, allow_single_class=config.data.allow_single_class)  # always-"no" tasks pay
     reward_funcs, weights = build_reward_functions(config)
 
     from datasets import Dataset

@@ -102,6 +102,22 @@ def build_cmd(
             "rules) in the prompt of calculator rows (medcalc, calc): the open-book baseline.",
         ),
     ] = False,
+    keep_unanswerable: Annotated[
+        bool,
+        typer.Option(
+            "--keep-unanswerable",
+            help="Keep EHRSHOT lab rows whose record has no earlier result of the test (EHRSHOT keeps "
+            "them; by default they are skipped and counted in the manifest).",
+        ),
+    ] = False,
+    include_blood_gas: Annotated[
+        bool,
+        typer.Option(
+            "--include-blood-gas",
+            help="EHRSHOT lab tasks also read MIMIC blood-gas (whole-blood) items; default: serum/plasma "
+            "chemistry and hematology only (docs/ehrshot.md).",
+        ),
+    ] = False,
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
@@ -134,6 +150,8 @@ def build_cmd(
             aces=aces,
             aces_predicates=aces_predicates,
             open_book=open_book,
+            keep_unanswerable=keep_unanswerable,
+            include_blood_gas=include_blood_gas,
         )
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")

@@ -25,7 +25,7 @@ from typing import Any
 
 from ehr_adapters.errors import ReadReport, SkippedItem
 from ehrmind.tasks.schema import SPLITS, TaskRows, check_row
-from ehrmind.tasks.splits import assign_splits, check_leakage
+from ehrmind.tasks.splits import assign_splits, check_leakage, drop_conflicting_duplicates
 
 # Which tasks each source kind can supply.
 SOURCE_TASKS: dict[str, tuple[str, ...]] = {
@@ -69,6 +69,8 @@ class BuildOptions:
     aces: Path | None = None  # ACES task config (task "aces/<stem>"); see ehrmind.tasks.aces_tasks
     aces_predicates: Path | None = None  # ACES predicates file overriding the config's predicates
     open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.open_book)
+    keep_unanswerable: bool = False  # keep EHRSHOT lab rows with no earlier result of the test
+    include_blood_gas: bool = False  # EHRSHOT lab tasks also read MIMIC blood-gas items
 
 
 def parse_source(text: str) -> Source:
@@ -133,7 +135,9 @@ def build(options: BuildOptions) -> dict[str, Any]:
         )
         for item in report.skipped:
             built.skipped.append(item)  # read-stage skips go in the one skipped list too
-    rows = _cap(_gradeable(built, options.strict), options.max_per_task, options.seed, built)
+    rows, conflicting = drop_conflicting_duplicates(_gradeable(built, options.strict))
+    built.skipped.extend(SkippedItem("build", row_id, reason) for row_id, reason in conflicting)
+    rows = _cap(rows, options.max_per_task, options.seed, built)
     if options.open_book:
         from ehrmind.open_book import open_book_rows
 
@@ -148,6 +152,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
         for task in options.tasks
         if not any(r["task"] == task or r["task"].startswith(task + "/") for r in rows)
     ]
+    manifest["warnings"] += _data_warnings(rows, built)
     split_of = assign_splits(rows, options.split, options.seed, fixed=fixed_splits)
     manifest["leakage_check"] = check_leakage(rows)  # raises before anything is written
     manifest["split_method"] = "source splits + seeded" if fixed_splits else "seeded, patient-level"
@@ -158,6 +163,22 @@ def build(options: BuildOptions) -> dict[str, Any]:
     _write_splits(out, rows)
     _write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _data_warnings(rows: list[dict[str, Any]], built: TaskRows) -> list[str]:
+    """Single-class label tasks and rows left out for a data reason, each named with its count."""
+    from ehrmind.tasks.schema import single_class_tasks
+
+    n_rows = Counter(r["task"] for r in rows)
+    out = [
+        f"task {task!r} has a single class: all {n_rows[task]} rows are {value!r} (a constant answer earns "
+        "the full reward; `ehrmind rl` refuses it unless data.allow_single_class is set)"
+        for task, value in single_class_tasks(rows).items()
+    ]
+    data_reasons = ("unanswerable", "conflicting duplicates", "conflicting labels")
+    counts = Counter(s.category for s in built.skipped if s.category in data_reasons)
+    out += [f"{n} row(s) skipped as {reason!r}: see skipped.by_reason" for reason, n in sorted(counts.items())]
+    return out
 
 
 def _serializer(options: BuildOptions):
@@ -171,11 +192,23 @@ def _serializer(options: BuildOptions):
 
         tokenizer = AutoTokenizer.from_pretrained(options.tokenizer, local_files_only=True)
 
+    kwargs = {"max_tokens": options.max_tokens, "tokenizer": tokenizer}
+    memo: dict[tuple[int, datetime], tuple[Any, str]] = {}
+
     def render(patient, when: datetime) -> str:
-        kwargs = {"prediction_time": when, "max_tokens": options.max_tokens, "tokenizer": tokenizer}
+        # Tasks at one instant of one patient (a lab panel: 5 EHRSHOT tasks; several calculators) share
+        # the context: render it once. Keyed by object id, holding the object so the id stays unique.
+        hit = memo.get((id(patient), when))
+        if hit is not None and hit[0] is patient:
+            return hit[1]
+        if len(memo) > 4096:
+            memo.clear()
         if isinstance(patient, PatientRecord):
-            return serialize(patient, **kwargs)
-        return serialize_timeline(patient, **kwargs)  # MEDS fast path: a prebuilt Timeline
+            text = serialize(patient, prediction_time=when, **kwargs)
+        else:
+            text = serialize_timeline(patient, prediction_time=when, **kwargs)  # MEDS fast path: a Timeline
+        memo[(id(patient), when)] = (patient, text)
+        return text
 
     return render
 
@@ -226,9 +259,15 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
     dataset = read_meds(source.path, strict=strict)
     out = TaskRows()
 
+    timelines: dict[str, Any] = {}
+
     def get_records(ids: list) -> dict[str, Any]:
-        # Timelines straight from the frame: the same prompt text as records, without Event objects.
-        return {str(k): v for k, v in meds_timelines(dataset, [int(i) for i in ids]).items()}
+        # Timelines straight from the frame: the same prompt text as records, without Event objects;
+        # built once per patient and shared by the calc and EHRSHOT builders.
+        missing = [int(i) for i in ids if str(i) not in timelines]
+        if missing:
+            timelines.update({str(k): v for k, v in meds_timelines(dataset, missing).items()})
+        return {str(i): timelines[str(i)] for i in ids if str(i) in timelines}
 
     if "calc" in families:
         from ehrmind.tasks.calc_mined import build_calc
@@ -262,6 +301,8 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
                 seed=options.seed,
                 strict=strict,
                 given_labels=_label_files(options.labels),
+                keep_unanswerable=options.keep_unanswerable,
+                include_blood_gas=options.include_blood_gas,
             )
         )
     if "aces" in families:
@@ -374,7 +415,8 @@ def _write_splits(out: Path, rows: list[dict[str, Any]]) -> None:
     }  # fmt: skip
     for split in SPLITS:
         part = [r for r in rows if r["split"] == split]
-        pl.DataFrame(part, schema=schema).write_parquet(out / f"{split}.parquet")
+        columns = {name: [r[name] for r in part] for name in schema}  # columns: cheaper than row dicts
+        pl.DataFrame(columns, schema=schema).write_parquet(out / f"{split}.parquet")
 
 
 def _write_json(path: Path, obj: dict[str, Any]) -> None:

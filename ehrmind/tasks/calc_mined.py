@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 import polars as pl
@@ -350,13 +351,18 @@ def shown_number(context: str, value: float) -> float | None:
     value, allowing for display rounding (4 significant digits), or None when no line shows it."""
     value = float(value)
     best = None
-    for text in _EVENT_NUMBER.findall(context):
-        number = float(text)
+    for number in _event_numbers(context):
         if abs(number - value) <= 5e-4 * max(abs(value), 1e-9) and (
             best is None or abs(number - value) < abs(best - value)
         ):
             best = number
     return best
+
+
+@lru_cache(maxsize=256)
+def _event_numbers(context: str) -> tuple[float, ...]:
+    # cached: every input of every calculator at one instant is looked up in the same context
+    return tuple(float(text) for text in _EVENT_NUMBER.findall(context))
 
 
 def visible(context: str, value: float) -> bool:

@@ -44,8 +44,9 @@ def task_names(selected: Sequence[str] | None) -> list[str]:
 
 
 def question(name: str) -> str:
-    """The task's description; the serialized record already says that "now" is the prediction time."""
-    return TASKS[name].description
+    """The task's question, derived from its declaration (`ehr_adapters.ehrshot_spec`); the serialized
+    record already says that "now" is the prediction time."""
+    return TASKS[name].question
 
 
 def build_ehrshot(
@@ -59,17 +60,32 @@ def build_ehrshot(
     seed: int = 0,
     strict: bool = False,
     given_labels: pl.DataFrame | None = None,
+    keep_unanswerable: bool = False,
+    include_blood_gas: bool = False,
 ) -> TaskRows:
     """Rows for the chosen EHRSHOT tasks; labels beyond `max_per_task` per task are sampled away first.
 
     `get_patients(subject_ids)` returns records or timelines by patient id; `serialize(patient, time)`
     renders the context as of the prediction time. `given_labels` (subject_id, prediction_time, task,
-    label; from EHRSHOT's own label files) replaces the labelers for the tasks it covers."""
+    label; from EHRSHOT's own label files) replaces the labelers for the tasks it covers. Lab labels with
+    no earlier result of the same test are skipped as unanswerable unless `keep_unanswerable` (EHRSHOT
+    keeps them; the prompt would hold nothing to reason from)."""
     out = TaskRows()
     report = ReadReport()
     given = set(given_labels.get_column("task").unique().to_list()) if given_labels is not None else set()
     derive = [n for n in names if TASKS[n].kind != "multilabel" and n not in given]
-    labels = label(dataset, derive, report=report)
+    labels = label(dataset, derive, report=report, include_blood_gas=include_blood_gas, with_history=True)
+    no_history = labels.filter(pl.col("history").not_())
+    keep = pl.lit(True) if keep_unanswerable else pl.col("history").fill_null(True)  # null: not a lab task
+    labels = labels.filter(keep).drop("history")
+    if keep_unanswerable:
+        out.count("unanswerable_kept", no_history.height)
+    else:
+        # a policy filter, not bad data: skipped and counted even in --strict builds
+        why = "unanswerable: no earlier {} result in the record (EHRSHOT keeps these; --keep-unanswerable)"
+        for subject, when, name, _value, _h in no_history.iter_rows():
+            position = f"{PREFIX}{name}/{subject}@{when.isoformat()}"
+            out.skipped.append(SkippedItem(source, position, why.format(TASKS[name].what)))
     if given_labels is not None:
         chosen = given_labels.filter(pl.col("task").is_in(list(names)))
         out.count("labels_from_files", chosen.height)

@@ -160,3 +160,29 @@ def calculator_gold(calc: Any, value: Any) -> dict[str, Any]:
         gold = {"kind": "weeks_days", "value": [int(value[0]), int(value[1])]}
     gold["calculator"] = calc.id
     return gold
+
+
+class SingleClassError(ValueError):
+    """A label task has only one gold value: a policy that always answers it is paid every time."""
+
+
+def single_class_tasks(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Label tasks (gold kind "label" with several choices) whose rows all carry one value: task -> value."""
+    values: dict[str, set[str]] = {}
+    for row in rows:
+        gold = json.loads(row["gold"]) if isinstance(row["gold"], str) else row["gold"]
+        if gold.get("kind") == "label" and len(gold.get("choices") or ()) > 1:
+            values.setdefault(row["task"], set()).add(str(gold.get("value")))
+    return {task: next(iter(v)) for task, v in sorted(values.items()) if len(v) == 1}
+
+
+def check_label_balance(rows: Iterable[dict[str, Any]], *, allow_single_class: bool = False) -> None:
+    """Raise SingleClassError naming every single-class label task, unless `allow_single_class`."""
+    single = single_class_tasks(rows)
+    if single and not allow_single_class:
+        listed = ", ".join(f"{t} (all {v!r})" for t, v in single.items())
+        raise SingleClassError(
+            f"{len(single)} label task(s) have a single class in the training rows: {listed}. A model that "
+            "always gives that answer earns the full reward. Drop them (data.tasks), or set "
+            "data.allow_single_class: true to train on them anyway."
+        )

@@ -57,6 +57,8 @@ def show(
         console.print(f"skipped items: {skipped['total']}")
         for reason, count in list(skipped.get("by_reason", {}).items())[:12]:
             console.print(f"  {count:>7}  {reason}")
+    for warning in manifest.get("warnings", []):  # single-class tasks, unanswerable rows, ...
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     for task, group in sorted(by_task.items()):
         console.rule(task)
         for row in group[:n]:

@@ -1,12 +1,14 @@
 """Patient-level, seeded train/val/test splits and the leakage check that guards them.
 
 Rows are grouped before splitting: rows of one patient always share a split, and so do rows whose prompts
-are identical (two patients with the same note would otherwise teach the test answer in training). Groups
+are identical or whose note/record content is the same after normalisation (ASCII case, whitespace removed): the
+same MedCalc note under two Note IDs, asked two different questions, would otherwise teach the test
+answer in training. Groups
 are shuffled with the seed and cut at the requested ratios by patient count. A source that ships its own
 splits (MEDS `subject_splits.parquet`) fixes those patients' splits instead.
 
-`check_leakage` re-checks the result independently and raises `LeakageError` when any patient or identical
-prompt appears in two splits; the build fails rather than writing leaky data.
+`check_leakage` re-checks the result independently and raises `LeakageError` when any patient, identical
+prompt or normalised content appears in two splits; the build fails rather than writing leaky data.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ehrmind.tasks.schema import SPLITS
@@ -43,10 +46,74 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
 def prompt_key(prompt: Any) -> str:
     """A stable hash of a prompt (list of messages or text) for duplicate detection."""
     if isinstance(prompt, str):
-        text = prompt
-    else:  # role and content of each message, with separators no text contains (cheaper than JSON)
-        text = "\x1e".join(f"{m['role']}\x1f{m['content']}" for m in prompt)
+        return _prompt_hash(prompt)
+    # role and content of each message, with separators no text contains (cheaper than JSON)
+    return _prompt_hash("\x1e".join(f"{m['role']}\x1f{m['content']}" for m in prompt))
+
+
+@lru_cache(maxsize=1 << 16)
+def _prompt_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def drop_conflicting_duplicates(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """Rows minus groups of identical prompts that carry different gold (the answer is not a function
+    of the prompt: no model can be right on all of them); returns (kept, [(row id, reason)])."""
+    golds: dict[str, set[str]] = defaultdict(set)
+    keys = [_keys(r)[0] for r in rows]
+    for key, row in zip(keys, rows, strict=True):
+        golds[key].add(row["gold"] if isinstance(row["gold"], str) else repr(row["gold"]))
+    kept, dropped = [], []
+    for key, row in zip(keys, rows, strict=True):
+        if len(golds[key]) > 1:
+            reason = f"conflicting duplicates: {len(golds[key])} different golds for one identical prompt"
+            dropped.append((row["id"], reason))
+        else:
+            kept.append(row)
+    return kept, dropped
+
+
+def content_key(prompt: Any) -> str | None:
+    """A hash of the prompt's note or record (the user message minus its last paragraph, the question),
+    ASCII-lowercased with whitespace removed; None when the prompt is a question alone."""
+    if isinstance(prompt, str):
+        text = prompt
+    else:
+        users = [m["content"] for m in prompt if m.get("role") == "user"]
+        text = users[-1] if users else ""
+    return _content_hash(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _content_hash(text: str) -> str | None:
+    context, sep, _question = text.strip().rpartition("\n\n")
+    if not sep:
+        return None
+    # bytes: ASCII case-folded and every whitespace character removed, a few µs for a 4 kB record
+    normal = context.encode("utf-8").lower().translate(None, _WHITESPACE)
+    return hashlib.sha256(normal).hexdigest() if normal else None
+
+
+_WHITESPACE = b" \t\n\r\x0b\x0c"
+_KEYS: dict[int, tuple[Any, list[str]]] = {}
+
+
+def _keys(row: dict[str, Any]) -> list[str]:
+    """Everything two rows must not differ in across splits: the whole prompt and its content. Cached
+    by prompt object (held, so its id stays unique): the build asks three times per row."""
+    prompt = row["prompt"]
+    hit = _KEYS.get(id(prompt))
+    if hit is not None and hit[0] is prompt:
+        return hit[1]
+    keys = ["p:" + prompt_key(prompt)]
+    content = content_key(prompt)
+    keys = [*keys, "c:" + content] if content else keys
+    if len(_KEYS) > 1 << 18:
+        _KEYS.clear()
+    _KEYS[id(prompt)] = (prompt, keys)
+    return keys
 
 
 def assign_splits(
@@ -94,7 +161,7 @@ def assign_splits(
 
 
 def _patient_groups(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
-    """Connected components of patients linked by identical prompts (union-find), members sorted."""
+    """Connected components of patients linked by identical prompts or content (union-find), sorted."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -108,12 +175,12 @@ def _patient_groups(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
     for row in rows:
         patient = row["patient_id"]
         find(patient)
-        key = prompt_key(row["prompt"])
-        other = first_patient.setdefault(key, patient)
-        if other != patient:
-            a, b = find(patient), find(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+        for key in _keys(row):
+            other = first_patient.setdefault(key, patient)
+            if other != patient:
+                a, b = find(patient), find(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
     components: dict[str, list[str]] = defaultdict(list)
     for patient in parent:
         components[find(patient)].append(patient)
@@ -121,22 +188,35 @@ def _patient_groups(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
 
 
 def check_leakage(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Raise LeakageError if a patient or an identical prompt crosses splits; else return check counts."""
+    """Raise LeakageError if a patient, an identical prompt or the same normalised note/record content
+    crosses splits; else return check counts."""
     patient_splits: dict[str, set[str]] = defaultdict(set)
-    prompt_splits: dict[str, set[str]] = defaultdict(set)
-    prompt_row: dict[str, str] = {}
+    key_splits: dict[str, set[str]] = defaultdict(set)
+    key_row: dict[str, str] = {}
     for row in rows:
         patient_splits[row["patient_id"]].add(row["split"])
-        key = prompt_key(row["prompt"])
-        prompt_splits[key].add(row["split"])
-        prompt_row.setdefault(key, row["id"])
+        for key in _keys(row):
+            key_splits[key].add(row["split"])
+            key_row.setdefault(key, row["id"])
     patients = sorted(p for p, s in patient_splits.items() if len(s) > 1)
-    prompts = sorted(prompt_row[k] for k, s in prompt_splits.items() if len(s) > 1)
-    if patients or prompts:
+    crossing = {kind: sorted(key_row[k] for k, s in key_splits.items() if k[0] == kind and len(s) > 1)
+                for kind in "pc"}  # fmt: skip
+    if patients or crossing["p"] or crossing["c"]:
         parts = []
         if patients:
             parts.append(f"{len(patients)} patient(s) in several splits (e.g. {patients[:5]})")
-        if prompts:
-            parts.append(f"{len(prompts)} identical prompt(s) in several splits (e.g. rows {prompts[:5]})")
+        if crossing["p"]:
+            parts.append(
+                f"{len(crossing['p'])} identical prompt(s) in several splits (e.g. rows {crossing['p'][:5]})"
+            )
+        if crossing["c"]:
+            parts.append(
+                f"{len(crossing['c'])} note/record text(s) in several splits (e.g. rows {crossing['c'][:5]})"
+            )
         raise LeakageError("leakage check failed: " + "; ".join(parts) + "; the build wrote nothing")
-    return {"patients": len(patient_splits), "distinct_prompts": len(prompt_splits), "crossing": 0}
+    return {
+        "patients": len(patient_splits),
+        "distinct_prompts": sum(k[0] == "p" for k in key_splits),
+        "distinct_contents": sum(k[0] == "c" for k in key_splits),
+        "crossing": 0,
+    }

@@ -148,3 +148,34 @@ def test_synthea_bulk_ndjson():
     assert report.counts["resources:Condition"] == 555
     kinds = {e.kind for r in records for e in r.events}
     assert kinds == {"condition", "immunization", "allergy"}
+
+
+def test_medication_status_is_shown_as_of_the_prediction_time():
+    # A resource's status is the export-time status: "stopped" must not appear before the stop.
+    from ehr_adapters.fhir_extract import medication
+    from ehr_adapters.record import PatientRecord
+    from ehr_adapters.serialize import serialize
+
+    def med(status, period=None):
+        r = {"resourceType": "MedicationRequest", "status": status, "authoredOn": "2020-01-01T08:00:00Z",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                       "code": "860975", "display": "Metformin 500 MG"}]}}  # fmt: skip
+        if period:
+            r["effectivePeriod"] = period
+        return medication(r, "test", lambda ref: None)
+
+    stopped = med("stopped", {"start": "2020-01-01T08:00:00Z", "end": "2020-06-01T08:00:00Z"})
+    assert [(e.time, e.text) for e in stopped] == [
+        (datetime(2020, 1, 1, 8), None),
+        (datetime(2020, 6, 1, 8), "stopped"),
+    ]
+    record = PatientRecord("p", events=stopped)
+    before = serialize(record, prediction_time=datetime(2020, 3, 1))
+    after = serialize(record, prediction_time=datetime(2020, 7, 1))
+    assert "Metformin 500 MG (" in before and "stopped" not in before
+    assert "Metformin 500 MG: stopped (" in after
+    # stopped with no end date: when it stopped is unknown, so it is never shown
+    (only,) = med("stopped")
+    assert only.text is None
+    (active,) = med("active")
+    assert active.text == "active"

@@ -26,7 +26,8 @@ def test_packaged_defaults_validate(stage):
 
 def test_every_shipped_recipe_validates():
     recipes = sorted((REPO / "recipes").rglob("*.yaml"))
-    recipes = [r for r in recipes if "accelerate" not in r.parts]
+    # accelerate launcher configs and ACES task configs are other tools' files, not ehrmind recipes
+    recipes = [r for r in recipes if "accelerate" not in r.parts and "aces" not in r.parts]
     for recipe in recipes:
         stage = yaml.safe_load(recipe.read_text())["stage"]
         load_config(recipe, stage=stage, check_paths=False)

@@ -178,6 +178,20 @@ def test_shared_mimic_builds_ehrshot_and_calc(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["counts"]["calc"]["total"] > 0 and manifest["counts"]["ehrshot/long_los"]["total"] > 0
     assert manifest["splits"]["train"]["patients"] + manifest["splits"]["test"]["patients"] <= 100
+    # every single-class label task is named (recounted from the written rows, not from the builder)
+    import polars as pl
+
+    rows = pl.concat([pl.read_parquet(tmp_path / f"{s}.parquet") for s in ("train", "val", "test")])
+    golds = rows.with_columns(pl.col("gold").str.json_path_match("$.value").alias("v"))
+    single = golds.group_by("task").agg(pl.col("v").n_unique().alias("n")).filter(pl.col("n") == 1)
+    single_tasks = sorted(single.get_column("task").to_list())
+    assert single_tasks  # on the demo: celiac, lupus and pancreatic cancer are all "no"
+    named = [w for w in manifest["warnings"] if "single class" in w]
+    assert sorted(w.split("'")[1] for w in named) == single_tasks
+    # every skip reason is counted and unanswerable lab rows are among them
+    by_reason = manifest["skipped"]["by_reason"]
+    assert by_reason.get("unanswerable", 0) > 0 and sum(by_reason.values()) == manifest["skipped"]["total"]
+    assert any("'unanswerable'" in w for w in manifest["warnings"])
 
 
 def test_ehrshot_label_files_replace_the_labelers(tmp_path: Path) -> None:

@@ -75,6 +75,36 @@ def test_rows_match_the_labeler_and_hide_the_future(mimic) -> None:
         assert (row["patient_id"], when, meta["ehrshot_task"], gold["value"]) in labels
         assert gold["value"] in gold["choices"]
         assert "nothing after now is shown" in row["prompt"][-1]["content"]
-    # chest X-ray is multi-label; two sodium results at one instant with different severities are ambiguous
-    assert {s.category for s in out.skipped} == {"task not buildable", "conflicting labels"}
+        if meta["ehrshot_task"] == "lab_hyponatremia":  # answerable: an earlier sodium is in the record
+            assert "- Sodium: " in row["prompt"][-1]["content"]
+    # chest X-ray is multi-label; two sodium results at one instant with different severities are ambiguous;
+    # a first-ever sodium result has nothing to anticipate it from
+    assert {s.category for s in out.skipped} == {"task not buildable", "conflicting labels", "unanswerable"}
     assert [r["id"] for r in build(mimic, seed=0).rows] == [r["id"] for r in out.rows]
+
+
+def _label_rows(values: dict[str, list[str]]) -> list[dict]:
+    from ehrmind.tasks.schema import new_row
+
+    rows = []
+    for task, golds in values.items():
+        for i, value in enumerate(golds):
+            gold = {"kind": "label", "value": value, "choices": ["no", "yes"]}
+            row = new_row(f"{task}/{i}", task, [{"role": "user", "content": f"{task} {i}"}], gold, str(i), {})
+            rows.append({**row, "split": "train"})
+    return rows
+
+
+def test_rl_refuses_a_single_class_task_unless_told(tmp_path) -> None:
+    from ehrmind.config import RunConfig
+    from ehrmind.rl import run_rl
+    from ehrmind.tasks.schema import SingleClassError, check_label_balance, write_jsonl
+
+    rows = _label_rows({"ehrshot/new_celiac": ["no"] * 5, "ehrshot/long_los": ["no", "yes", "no"]})
+    write_jsonl(rows, tmp_path / "train.jsonl")
+    config = RunConfig(stage="rl")
+    config.data.train = str(tmp_path / "train.jsonl")
+    with pytest.raises(SingleClassError, match=r"ehrshot/new_celiac \(all 'no'\)") as info:
+        run_rl(config)  # refused before any model is loaded
+    assert "long_los" not in str(info.value) and "allow_single_class" in str(info.value)
+    check_label_balance(rows, allow_single_class=True)  # told otherwise: no error

@@ -89,3 +89,44 @@ def test_no_assignment_ever_leaks(pairs: list[tuple[str, str]], seed: int) -> No
     rows = rows_for(pairs)
     assign_splits(rows, (0.6, 0.2, 0.2), seed=seed)
     check_leakage(rows)  # raises on any patient or identical prompt in two splits
+
+
+def qa_rows(items: list[tuple[str, str, str, str]]) -> list[dict]:
+    """Rows from (patient_id, note, question, gold) as chat prompts (note, blank line, question)."""
+    from ehrmind.prompts import chat_prompt
+
+    return [
+        {"id": f"r{i}", "patient_id": p, "prompt": chat_prompt(note, q, {"kind": "integer", "value": 1}),
+         "gold": g, "split": ""}
+        for i, (p, note, q, g) in enumerate(items)
+    ]  # fmt: skip
+
+
+def test_same_note_under_two_ids_and_two_questions_lands_in_one_split() -> None:
+    # MedCalc-Bench ships some QTc notes twice under different Note IDs, asked for two formulas: the whole
+    # prompts differ (the question), the note does not, so the rows must share a split.
+    note = "A 60-year-old man.\nHeart rate 80 bpm, QT interval 400 msec."
+    other = "a 60-year-old  MAN. heart rate 80 bpm,\tQT interval 400 msec."  # same text up to case/space
+    items = [(f"p{i}", f"note {i}", "QTc?", "1") for i in range(40)]
+    items += [("n1", note, "QTc by Bazett?", "1"), ("n2", other, "QTc by Fridericia?", "2")]
+    for seed in range(10):
+        rows = qa_rows(items)
+        split_of = assign_splits(rows, (0.5, 0.25, 0.25), seed=seed)
+        assert split_of["n1"] == split_of["n2"]
+        assert check_leakage(rows)["distinct_contents"] == 41
+    rows = qa_rows(items)
+    assign_splits(rows, seed=0)
+    rows[-1]["split"] = "test" if rows[-2]["split"] != "test" else "train"
+    with pytest.raises(LeakageError, match="note/record text"):
+        check_leakage(rows)
+
+
+def test_identical_prompts_with_different_gold_are_dropped() -> None:
+    from ehrmind.tasks.splits import drop_conflicting_duplicates
+
+    rows = qa_rows([("a", "same record", "grade?", "x"), ("b", "same record", "grade?", "y"),
+                    ("c", "same record", "grade?", "x"), ("d", "other", "grade?", "x")])  # fmt: skip
+    kept, dropped = drop_conflicting_duplicates(rows)
+    assert [r["patient_id"] for r in kept] == ["d"]
+    assert [d[0] for d in dropped] == ["r0", "r1", "r2"]
+    assert all(reason.startswith("conflicting duplicates: 2 different golds") for _, reason in dropped)

@@ -1,0 +1,71 @@
+"""End-to-end `ehrmind data build` on the MIMIC-IV demo, through the CLI, as a user runs it.
+
+    python benchmarks/build_e2e.py                        # 3 timed runs after 1 warm-up, ../shared/data
+    python benchmarks/build_e2e.py --reps 5 --data /path/to/shared/data
+
+Each run is a fresh process: `ehrmind data build --source meds:<demo> --tasks ehrshot,calc --out <tmp>`
+(read -> labels -> prompts -> splits -> parquet + manifest.json), so imports count too. The warm-up run
+fills Python's bytecode cache (PYTHONDONTWRITEBYTECODE is unset for the child: an installed package has
+its .pyc files; without them sympy alone compiles for seconds). Reported: wall seconds (median, min),
+CPU seconds (user + sys of the child), peak RSS, and the 1-minute load average before and after, because
+a loaded machine inflates wall time. Target from issue #12: < 5 s wall on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_once(demo: Path, out: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall s, child CPU s, child peak RSS KB) of one CLI build."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    cmd = [sys.executable, "-m", "ehrmind", "data", "build", "--source", f"meds:{demo}",
+           "--tasks", "ehrshot,calc", "--out", str(out)]  # fmt: skip
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    demo = args.data / "mimic-iv-demo-meds"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["HF_HUB_OFFLINE"] = "1"
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        run_once(demo, Path(tmp) / "warm", env)
+        runs = [run_once(demo, Path(tmp) / f"run{i}", env) for i in range(args.reps)]
+        rows = (Path(tmp) / "run0" / "manifest.json").read_text()
+    load_after = os.getloadavg()[0]
+    walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+    import json
+
+    manifest = json.loads(rows)
+    print(f"cores: {os.cpu_count()}  load average (1 min) before {load_before:.1f}, after {load_after:.1f}")
+    print(f"rows written: {manifest['rows']}  tasks: {len(manifest['counts'])}")
+    print(f"wall s: median {statistics.median(walls):.2f}, min {min(walls):.2f}  (runs: "
+          + ", ".join(f"{w:.2f}" for w in walls) + ")")  # fmt: skip
+    print(f"CPU s (user+sys): median {statistics.median(cpus):.2f}, min {min(cpus):.2f}")
+    print(f"peak RSS: {max(r[2] for r in runs) / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
