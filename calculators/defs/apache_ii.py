@@ -55,7 +55,13 @@ CALCULATOR = Calculator(
             ("respiratory rate",),
         ),
         _num("fio2", "Fraction of inspired oxygen", "%", (20.0, 100.0), ("FiO2",)),
-        _num("pao2", "Arterial PaO2", "mm[Hg]", (10, 700), ("PaO2",)),
+        _num(
+            "pao2",
+            "Arterial PaO2",
+            "mm[Hg]",
+            (10, 700),
+            ("PaO2", "Partial pressure of oxygen (PaO₂) for Apache II"),
+        ),
         _num("paco2", "Arterial PaCO2", "mm[Hg]", (5, 200), ("PaCO2",)),
         _num("a_a_gradient", "Alveolar-arterial O2 gradient (A-aDO2)", "mm[Hg]", (0, 700), ("A-a gradient",)),
         _num("ph", "Arterial pH", None, (6.5, 8.0), ("pH",)),
@@ -99,6 +105,12 @@ CALCULATOR = Calculator(
         criteria=CRITERIA,
         note="Worst value of each variable in the first 24 hours; unmeasured variables score 0.",
     ),
+    medcalc_ignore={
+        "Chronic renal failure": "Knaus 1985 (table 1) doubles the creatinine points for acute renal failure "
+        "only; chronic renal failure changes no APACHE II item (MedCalc-Bench's code adds creatinine bands "
+        "for it that are not in the source). Dialysis-dependent renal failure belongs to the chronic health "
+        "finding, which the benchmark extracts separately.",
+    },
     notes="MedCalc-Bench Verified: its code looks the chronic-health finding up under a name its entities never "
     "use, so chronic health points are never added; ours: 5 (nonoperative or emergency postoperative) or 2 "
     "(elective postoperative); source: Knaus 1985, table 1. MedCalc-Bench Verified: A-a gradient > 499 → 4 "

@@ -196,6 +196,11 @@ CALCULATOR = Calculator(
             *[flag(name, points, label) for name, label, points, _ in FACTORS],
         ),
     ),
+    medcalc_ignore={
+        "sex": "context only: Caprini's women-only risk factors are findings of their own (pregnancy or "
+        "postpartum, hormonal therapy, adverse pregnancy history; Caprini 2005), which the benchmark does "
+        "not extract; sex itself scores no point.",
+    },
     notes="MedCalc-Bench Verified: previous DVT and previous PE score 3 points each, and BMI > 25 scores 2 (its "
     "explanation header says 1); ours: history of DVT/PE is one 3-point factor, BMI > 25 scores 1; source: "
     "Caprini 2005 (risk factor assessment form).",

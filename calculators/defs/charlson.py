@@ -48,7 +48,7 @@ CALCULATOR = Calculator(
     inputs=(
         common.age(),
         common.yes_no("myocardial_infarction", "Myocardial infarction (history)", ("Myocardial infarction",)),
-        common.yes_no("chf", "Congestive heart failure", ("Congestive Heart Failure",)),
+        common.yes_no("chf", "Congestive heart failure", ("Congestive Heart Failure", "Congestive Heart Faliure")),
         common.yes_no(
             "peripheral_vascular_disease", "Peripheral vascular disease", ("Peripheral vascular disease",)
         ),
@@ -59,7 +59,7 @@ CALCULATOR = Calculator(
         ),
         common.yes_no("dementia", "Dementia", ("Dementia",)),
         common.yes_no(
-            "chronic_pulmonary_disease", "Chronic pulmonary disease", ("Chronic Pulmonary Disease",)
+            "chronic_pulmonary_disease", "Chronic pulmonary disease", ("Chronic Pulmonary Disease", "Chronic Obstructive Pulmonary Disease")
         ),
         common.yes_no(
             "connective_tissue_disease", "Connective tissue disease", ("Connective tissue disease",)
@@ -81,7 +81,7 @@ CALCULATOR = Calculator(
             "diabetes",
             "Diabetes mellitus",
             DIABETES,
-            ("Diabetes mellitus",),
+            ("Diabetes mellitus", "Diabetes mellitus criteria for CCI rule"),
             {
                 "none": "none or diet-controlled",
                 "diet-controlled": "none or diet-controlled",
@@ -95,13 +95,17 @@ CALCULATOR = Calculator(
             "renal_disease",
             "Moderate to severe chronic kidney disease",
             ("Moderate to severe Chronic Kidney Disease",),
+            aliases={"severe": "yes", "moderate": "yes", "moderate to severe": "yes"},
         ),
         _graded(
             "solid_tumor",
             "Solid tumour",
             TUMOR,
             ("Solid tumor",),
-            {"localised": "localized", "no": "none", "metastasized": "metastatic"},
+            # MedCalc-Bench v1.0 also writes the finding as True/False: a solid tumour with no metastasis
+            # reported is Charlson's "any tumor" (2 points); metastatic (6) must be stated.
+            {"localised": "localized", "no": "none", "metastasized": "metastatic", "True": "localized",
+             "False": "none"},
         ),
         common.yes_no("leukemia", "Leukaemia", ("Leukemia",)),
         common.yes_no("lymphoma", "Lymphoma", ("Lymphoma",)),

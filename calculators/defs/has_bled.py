@@ -21,7 +21,7 @@ CALCULATOR = Calculator(
     category="risk",
     description="1-year risk of major bleeding in patients with atrial fibrillation on anticoagulation.",
     inputs=(
-        common.yes_no("hypertension", "Uncontrolled hypertension (systolic > 160 mm Hg)", ("Hypertension",)),
+        common.yes_no("hypertension", "Uncontrolled hypertension (systolic > 160 mm Hg)", ("Hypertension", "Hypertension history")),
         common.yes_no(
             "renal_disease",
             "Abnormal renal function (dialysis, transplant, Cr ≥ 200 µmol/L)",

@@ -166,6 +166,13 @@ CALCULATOR = Calculator(
         + f"\ntransdermal fentanyl: MME/day = µg/h × {fmt(PATCH_FACTOR)}",
     ),
     from_medcalc=_from_medcalc,
+    # Every "<Drug> Dose" / "<Drug> Dose Per Day" key _from_medcalc reads (buprenorphine is read to refuse it
+    # with its reason rather than as an unmapped key).
+    medcalc_keys=tuple(
+        f"{drug} Dose{suffix}"
+        for drug in [*(medcalc for *_, medcalc in PER_DOSE.values()), PATCH_MEDCALC, "buprenorphine"]
+        for suffix in ("", " Per Day")
+    ),
     notes="MedCalc-Bench: gives buprenorphine a factor of 10 and treats fentanyl patches as mg doses taken "
     "N times a day (× 2.4 per mg); ours: buprenorphine is refused (no CDC factor) and a patch is a rate in "
     "µg/h × 2.4, so benchmark rows with patch doses in mg are reported as unusable; source: CDC 2022 "

@@ -49,7 +49,7 @@ CALCULATOR = Calculator(
             ("Congestive Heart Failure criteria for the Cardiac Risk Index rule",),
         ),
         common.yes_no(
-            "cerebrovascular_disease", "History of stroke or TIA", ("History of cerebrovascular disease",)
+            "cerebrovascular_disease", "History of stroke or TIA", ("History of cerebrovascular disease", "Cerebrovascular disease history")
         ),
         common.yes_no(
             "insulin", "Preoperative treatment with insulin", ("Pre-operative treatment with insulin",)

@@ -149,12 +149,18 @@ CALCULATOR = Calculator(
     description="Sequential Organ Failure Assessment: degree of dysfunction of six organ systems in "
     "critically ill patients (used for sepsis, Sepsis-3).",
     inputs=(
-        Input("pao2", "Arterial PaO2", unit="mm[Hg]", range=(10, 700), medcalc_keys=("PaO2",)),
+        Input(
+            "pao2",
+            "Arterial PaO2",
+            unit="mm[Hg]",
+            range=(10, 700),
+            medcalc_keys=("PaO2", "Partial pressure of oxygen (PaO₂) for Apache II"),
+        ),
         Input("fio2", "Fraction of inspired oxygen", unit="%", range=(20.0, 100.0), medcalc_keys=("FiO2",)),
         common.yes_no(
             "respiratory_support",
             "Respiratory support (mechanical ventilation or CPAP)",
-            ("On mechanical ventilation", "Continuous positive airway pressure"),
+            ("On mechanical ventilation", "Continuous positive airway pressure", "Continous positive airway pressure"),
         ),
         Input(
             "platelets",
@@ -259,6 +265,11 @@ CALCULATOR = Calculator(
             ),
         ),
     ),
+    medcalc_ignore={
+        "Continuous veno-venous hemodialysis for ≥24 hours in the past week": "not a SOFA item: the renal "
+        "system is scored from creatinine or urine output only (Vincent 1996, table 1); the key belongs to "
+        "MELD's dialysis rule and leaks into SOFA rows.",
+    },
     notes="MedCalc-Bench Verified: creatinine of exactly 5.0 mg/dL scores 3; ours: ≥ 5.0 → 4; source: Vincent 1996, "
     "table 1 ('3.5-4.9' → 3, '> 5.0' → 4; 5.0 itself falls between the published rows).",
     examples=(
