@@ -80,6 +80,18 @@ def _section(calc: Calculator) -> list[str]:
     return [*lines, ""]
 
 
+# Yes/no findings: one convention for every score (stated once, listed per calculator in the table).
+_FINDING_RULE = (
+    "yes/no findings not reported → absent (no points): MedCalc-Bench's convention (its calculators read "
+    "an unreported finding as False; e.g. calculator_implementations/cci.py)"
+)
+
+
+def _unreported_findings(calc: Calculator) -> list[str]:
+    """Optional yes/no inputs without their own missing-data entry."""
+    return [i.name for i in calc.inputs if i.kind == "bool" and not i.required and i.name not in calc.missing_data]
+
+
 def render_markdown() -> str:
     """The full docs/calculators.md text."""
     calculators, missing = load_available()
@@ -115,6 +127,11 @@ def render_markdown() -> str:
             f"| [{calc.id}](#{calc.id}) | `{name}` | {_cell(rule)} |"
             for calc in calculators
             for name, rule in calc.missing_data.items()
+        ],
+        *[
+            f"| [{calc.id}](#{calc.id}) | {', '.join(f'`{n}`' for n in findings)} | {_FINDING_RULE} |"
+            for calc in calculators
+            if (findings := _unreported_findings(calc))
         ],
         "",
         "## Ignored MedCalc-Bench entity keys",

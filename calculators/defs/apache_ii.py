@@ -95,6 +95,20 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "APACHE II score"),
+    missing_data={
+        name: "not measured → 0 points (assumed normal), APACHE II's convention for unmeasured physiology "
+        "(Knaus 1985 scores the values obtained); the rationale says 'not recorded'"
+        for name in ("temperature", "map", "heart_rate", "respiratory_rate", "ph", "bicarbonate", "sodium",
+                     "potassium", "creatinine", "hematocrit", "wbc", "gcs")
+    } | {
+        "systolic_bp": "used only to compute a MAP that is not given (MAP = (SBP + 2 × DBP) / 3)",
+        "diastolic_bp": "used only to compute a MAP that is not given",
+        "fio2": "not measured → PaO2 scored as if FiO2 < 0.5 (room air)",
+        "pao2": "not measured (and no A-a gradient) → oxygenation 0 points (assumed normal)",
+        "paco2": "only needed to compute the A-a gradient when FiO2 ≥ 0.5 and no gradient is given",
+        "a_a_gradient": "with FiO2 ≥ 0.5: computed from PaO2 and PaCO2 when not given; else an error",
+        "admission_type": "needed only with a chronic health finding; not reported then → an error",
+    },
     citation=Citation(
         "Knaus WA, Draper EA, Wagner DP, Zimmerman JE. APACHE II: a severity of disease classification "
         "system. Crit Care Med 1985;13:818-29.",

@@ -176,6 +176,11 @@ CALCULATOR = Calculator(
         *[common.yes_no(name, label, keys) for name, label, _, keys in FACTORS],
     ),
     output=Output("integer", "Caprini score"),
+    missing_data={
+        "surgery_type": "not reported → none (0), MedCalc-Bench's default",
+        "mobility": "not reported → normal/ambulatory (0), MedCalc-Bench's default",
+        "bmi": "not reported → not > 25 kg/m² (0)",
+    },
     citation=Citation(
         "Caprini JA. Thrombosis risk assessment as a guide to quality patient care. Dis Mon 2005;51:70-8.",
         doi="10.1016/j.disamonth.2005.02.003",

@@ -112,6 +112,12 @@ CALCULATOR = Calculator(
         common.yes_no("aids", "AIDS (not just HIV positive)", ("AIDS",)),
     ),
     output=Output("integer", "Charlson Comorbidity Index"),
+    missing_data={
+        "liver_disease": "not reported → none (0), as MedCalc-Bench does (calculator_implementations/cci.py)",
+        "diabetes": "not reported → none or diet-controlled (0), as MedCalc-Bench does",
+        "solid_tumor": "not reported, or False → none (0); True without a stage → localized (2, Charlson "
+        "1987's 'any tumor'); metastatic (6) must be stated. MedCalc-Bench adds 1 point for True",
+    },
     citation=Citation(
         "Charlson ME, Pompei P, Ales KL, MacKenzie CR. A new method of classifying prognostic comorbidity "
         "in longitudinal studies: development and validation. J Chronic Dis 1987;40:373-83.",

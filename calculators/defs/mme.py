@@ -151,6 +151,11 @@ CALCULATOR = Calculator(
     description="Total daily opioid dose expressed as oral morphine milligram equivalents (CDC 2022).",
     inputs=_inputs(),
     output=Output("decimal", "Morphine milligram equivalents (MME/day)"),
+    missing_data={
+        spec.name: "not reported → that opioid is not taken (0 MME/day); a dose needs its doses per day "
+        "and vice versa"
+        for spec in _inputs()
+    },
     citation=Citation(
         "Dowell D, Ragan KR, Jones CM, Baldwin GT, Chou R. CDC Clinical Practice Guideline for Prescribing "
         "Opioids for Pain - United States, 2022. MMWR Recomm Rep 2022;71(3):1-95 (MME conversion table); "

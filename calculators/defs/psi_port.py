@@ -86,6 +86,12 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "PSI score"),
+    missing_data={
+        name: "not measured → 0 points (normal); the rule is used for outpatients without blood tests, and "
+        "MedCalc-Bench scores an unmeasured finding 0"
+        for name in ("respiratory_rate", "systolic_bp", "temperature", "heart_rate", "ph", "bun", "sodium",
+                     "glucose", "hematocrit", "pao2", "spo2")
+    },
     citation=Citation(
         "Fine MJ, Auble TE, Yealy DM, et al. A prediction rule to identify low-risk patients with "
         "community-acquired pneumonia. N Engl J Med 1997;336:243-50.",

@@ -83,6 +83,10 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "SIRS criteria met"),
+    missing_data={
+        "paco2": "not reported → that part of the respiratory criterion is not met (RR alone decides)",
+        "bands": "not reported → that part of the white-cell criterion is not met (WBC alone decides)",
+    },
     citation=Citation(
         "Bone RC, Balk RA, Cerra FB, et al. Definitions for sepsis and organ failure and guidelines for the "
         "use of innovative therapies in sepsis. The ACCP/SCCM Consensus Conference Committee. Chest "
