@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from calculators.literal import NotSimple, read_literal
 from calculators.parsing import BadValue, parse_bool
 from calculators.spec import Calculator, Input
 
@@ -44,11 +45,15 @@ class UnmappedKeyError(EntityError):
 
 
 def parse_entities(text: str) -> dict[str, Any]:
-    """Parse a `Relevant Entities` cell (a Python dict literal) safely."""
+    """Parse a `Relevant Entities` cell (a Python dict literal) safely: `calculators.literal` for the
+    benchmark's simple grammar (fast), `ast.literal_eval` for anything else (never `eval`)."""
     try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-        raise EntityError(f"Relevant Entities is not a Python literal: {exc}") from None
+        value = read_literal(text)
+    except (NotSimple, RecursionError):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+            raise EntityError(f"Relevant Entities is not a Python literal: {exc}") from None
     if not isinstance(value, dict):
         raise EntityError(f"Relevant Entities is a {type(value).__name__}, expected a dict")
     return value

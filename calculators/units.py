@@ -194,12 +194,32 @@ def _is_equivalent(norm: str) -> bool:
     return norm.startswith("meq")
 
 
-@lru_cache(maxsize=4096)
 def conversion(from_unit: str, to_unit: str, analyte: str | None = None) -> tuple[float, float]:
     """(scale, offset) such that value_in_to = value_in_from * scale + offset.
 
-    Raises UnitError when the units are unknown or incompatible for this analyte.
+    Raises UnitError when the units are unknown or incompatible for this analyte. Both outcomes are
+    cached: a benchmark file repeats the same impossible unit on many rows, and asking pint again costs
+    about a millisecond each time.
     """
+    result = _cached_conversion(from_unit, to_unit, analyte)
+    if isinstance(result, UnitError):
+        raise UnitError(*result.args)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _cached_conversion(from_unit: str, to_unit: str, analyte: str | None) -> tuple[float, float] | UnitError:
+    try:
+        return _solve_conversion(from_unit, to_unit, analyte)
+    except UnitError as exc:
+        return exc
+
+
+conversion.cache_clear = _cached_conversion.cache_clear  # type: ignore[attr-defined]
+conversion.cache_info = _cached_conversion.cache_info  # type: ignore[attr-defined]
+
+
+def _solve_conversion(from_unit: str, to_unit: str, analyte: str | None) -> tuple[float, float]:
     src, dst = normalize_unit(from_unit), normalize_unit(to_unit)
     if src == dst:
         return 1.0, 0.0

@@ -110,6 +110,25 @@ def test_an_extra_unknown_key_is_an_error_naming_it(calc: calculators.Calculator
         values_from_entities(calc, entities)
 
 
+def test_audit_reports_an_extra_key_as_a_row_error_for_every_calculator() -> None:
+    """Every one-shot row (one per calculator) with one extra key: each is a row error naming key and id."""
+    from calculators.audit import audit_rows
+
+    path = DATA / "one_shot_verified.csv"
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}")
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        entities = {**parse_entities(row["Relevant Entities"]), "Zzz unexplained finding": False}
+        row["Relevant Entities"] = repr(entities)
+    report = audit_rows(rows)
+    assert report["error"] == len(rows) == len(MEDCALC)
+    for record in report["rows"]:
+        calc = calculators.get(int(record["calculator_id"]))
+        assert f"unmapped entity key 'Zzz unexplained finding' for {calc.id}" in record["reason"]
+
+
 def test_audit_reports_an_unknown_key_as_a_row_error_naming_it() -> None:
     from calculators.audit import audit_rows
 
