@@ -75,7 +75,21 @@ def _section(calc: Calculator) -> list[str]:
     deviations, other = parse_notes(calc)
     lines += [f"- MedCalc-Bench: {d.benchmark}; ours: {d.ours}; source: {d.source}" for d in deviations]
     lines += [f"- Note: {line}" for line in other]
+    lines += [f"- Missing `{name}`: {_cell(rule)}" for name, rule in calc.missing_data.items()]
+    lines += [f"- Ignored MedCalc-Bench key `{key}`: {_cell(why)}" for key, why in calc.medcalc_ignore.items()]
     return [*lines, ""]
+
+
+# Yes/no findings: one convention for every score (stated once, listed per calculator in the table).
+_FINDING_RULE = (
+    "yes/no findings not reported → absent (no points): MedCalc-Bench's convention (its calculators read "
+    "an unreported finding as False; e.g. calculator_implementations/cci.py)"
+)
+
+
+def _unreported_findings(calc: Calculator) -> list[str]:
+    """Optional yes/no inputs without their own missing-data entry."""
+    return [i.name for i in calc.inputs if i.kind == "bool" and not i.required and i.name not in calc.missing_data]
 
 
 def render_markdown() -> str:
@@ -100,6 +114,37 @@ def render_markdown() -> str:
             f"| [{d.calculator_id}](#{d.calculator_id}) | {_cell(d.benchmark)} | {_cell(d.ours)} | "
             f"{_cell(d.source)} |"
             for d in deviations
+        ],
+        "",
+        "## Missing data",
+        "",
+        "What an input that a record (or a MedCalc-Bench row) does not report means, per calculator, with the "
+        "source of the convention. Inputs not listed here are required: a row without them is an error.",
+        "",
+        "| Calculator | Input | Convention and source |",
+        "|---|---|---|",
+        *[
+            f"| [{calc.id}](#{calc.id}) | `{name}` | {_cell(rule)} |"
+            for calc in calculators
+            for name, rule in calc.missing_data.items()
+        ],
+        *[
+            f"| [{calc.id}](#{calc.id}) | {', '.join(f'`{n}`' for n in findings)} | {_FINDING_RULE} |"
+            for calc in calculators
+            if (findings := _unreported_findings(calc))
+        ],
+        "",
+        "## Ignored MedCalc-Bench entity keys",
+        "",
+        "Keys a calculator deliberately does not read, with the reason. Any other key it does not declare is an "
+        "error naming the key (`unmapped entity key`), never silently skipped.",
+        "",
+        "| Calculator | Key | Why ignored |",
+        "|---|---|---|",
+        *[
+            f"| [{calc.id}](#{calc.id}) | `{_cell(key)}` | {_cell(why)} |"
+            for calc in calculators
+            for key, why in calc.medcalc_ignore.items()
         ],
         "",
     ]

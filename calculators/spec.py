@@ -69,6 +69,8 @@ class Input:
     # MedCalc-Bench `Relevant Entities` keys that carry this input (several keys for one yes/no input are
     # OR-ed, e.g. stroke, TIA and thromboembolism history). Used by the benchmark audit and adapters.
     medcalc_keys: tuple[str, ...] = ()
+    # Values that are understood but refused, -> why (e.g. GCS "not testable": the total is undefined).
+    rejects: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def accepts_bare_number(self) -> bool:
@@ -220,6 +222,12 @@ class Calculator:
     # entities do not map one key to one input (e.g. MME's per-drug doses). Default: `medcalc_keys`.
     from_medcalc: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     examples: tuple[Example, ...] = ()
+    # MedCalc-Bench keys read by `from_medcalc` itself (not carried by one input); see calculators.medcalc.
+    medcalc_keys: tuple[str, ...] = ()
+    # MedCalc-Bench keys deliberately not used -> why (an undeclared key is an error, never skipped).
+    medcalc_ignore: Mapping[str, str] = field(default_factory=dict)
+    # Input name -> what an unreported value means and the source of that convention (docs/calculators.md).
+    missing_data: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def input_names(self) -> tuple[str, ...]:

@@ -89,6 +89,9 @@ class MedcalcAccuracy(AnswerReward):
             calculator_output(gold.calculator)
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
+        # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
+        from calculators.answers import medcalc_correct
+
         kind = gold.kind
         if kind == "decimal":
             x = parse_number(answer, target_unit=gold.unit, analyte=gold.analyte)
@@ -97,11 +100,13 @@ class MedcalcAccuracy(AnswerReward):
                 rel_tol, _ = calculator_output(gold.calculator)
                 tol = (rel_tol or 0.0) * abs(gold.value)
                 lower, upper = gold.value - tol, gold.value + tol
-            ok = lower - ABS_EPS <= x <= upper + ABS_EPS
+            ok = medcalc_correct("decimal", x, lower=lower, upper=upper)
         elif kind == "integer":
-            ok = round(parse_number(answer)) == gold.value
+            ok = medcalc_correct("integer", parse_number(answer), gold.value)
+        elif kind == "date":
+            ok = medcalc_correct("date", parse_date(answer), gold.value)
         else:
-            ok = _exact(kind, answer, gold)
+            ok = medcalc_correct("weeks_days", parse_weeks_days(answer), gold.value)
         return self.correct_score if ok else self.wrong_score
 
 

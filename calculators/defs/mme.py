@@ -151,6 +151,11 @@ CALCULATOR = Calculator(
     description="Total daily opioid dose expressed as oral morphine milligram equivalents (CDC 2022).",
     inputs=_inputs(),
     output=Output("decimal", "Morphine milligram equivalents (MME/day)"),
+    missing_data={
+        spec.name: "not reported → that opioid is not taken (0 MME/day); a dose needs its doses per day "
+        "and vice versa"
+        for spec in _inputs()
+    },
     citation=Citation(
         "Dowell D, Ragan KR, Jones CM, Baldwin GT, Chou R. CDC Clinical Practice Guideline for Prescribing "
         "Opioids for Pain - United States, 2022. MMWR Recomm Rep 2022;71(3):1-95 (MME conversion table); "
@@ -166,6 +171,13 @@ CALCULATOR = Calculator(
         + f"\ntransdermal fentanyl: MME/day = µg/h × {fmt(PATCH_FACTOR)}",
     ),
     from_medcalc=_from_medcalc,
+    # Every "<Drug> Dose" / "<Drug> Dose Per Day" key _from_medcalc reads (buprenorphine is read to refuse it
+    # with its reason rather than as an unmapped key).
+    medcalc_keys=tuple(
+        f"{drug} Dose{suffix}"
+        for drug in [*(medcalc for *_, medcalc in PER_DOSE.values()), PATCH_MEDCALC, "buprenorphine"]
+        for suffix in ("", " Per Day")
+    ),
     notes="MedCalc-Bench: gives buprenorphine a factor of 10 and treats fentanyl patches as mg doses taken "
     "N times a day (× 2.4 per mg); ours: buprenorphine is refused (no CDC factor) and a patch is a rate in "
     "µg/h × 2.4, so benchmark rows with patch doses in mg are reported as unusable; source: CDC 2022 "

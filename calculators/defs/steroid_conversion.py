@@ -103,6 +103,7 @@ CALCULATOR = Calculator(
         note="equivalent doses (mg): " + ", ".join(f"{d} {mg:g}" for d, mg in EQUIVALENT_MG.items()),
     ),
     from_medcalc=_from_medcalc,
+    medcalc_keys=("input steroid", "target steroid"),
     notes="MedCalc-Bench: rounds the conversion factor to 3 decimals before multiplying (e.g. 0.037 "
     "instead of 0.0375 hydrocortisone→betamethasone, 3.999 instead of 4 prednisolone→hydrocortisone) and "
     "its v1.0 rows accept only that rounded answer; ours: the exact ratio of equivalent doses; source: "

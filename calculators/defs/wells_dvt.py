@@ -31,7 +31,11 @@ CALCULATOR = Calculator(
         common.yes_no(
             "bedridden_or_surgery",
             "Bedridden ≥ 3 days or major surgery within 12 weeks",
-            ("Bedridden recently >3 days", "Major surgery within 12 weeks"),
+            (
+                "Bedridden recently >3 days",
+                "Major surgery within 12 weeks",
+                "Bedridden recently >3 days or major surgery within 12 weeks",  # v1.0 test spelling
+            ),
         ),
         common.yes_no(
             "deep_vein_tenderness",
