@@ -228,6 +228,11 @@ class Calculator:
     medcalc_ignore: Mapping[str, str] = field(default_factory=dict)
     # Input name -> what an unreported value means and the source of that convention (docs/calculators.md).
     missing_data: Mapping[str, str] = field(default_factory=dict)
+    # Definitions that differ by edition (calculators.editions.Variant, one per differing definition, each
+    # with its citation); `edition` names the edition this object computes, `base` is its source declaration.
+    editions: tuple[Any, ...] = ()
+    edition: str = "source"
+    base: Calculator | None = None
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -280,8 +285,13 @@ class Calculator:
         final = f"{self.output.label} = {format_value(value, self.output.decimals)}{' ' + unit if unit else ''}"
         return Result(self.id, value, unit, None, steps, final)
 
-    def describe(self) -> str:
-        """Plain-text card: what it measures, inputs, method, output, citation (for help and SFT)."""
+    def describe(self, edition: str | None = None) -> str:
+        """Plain-text card: what it measures, inputs, method, output, citation (for help and SFT), as
+        defined in `edition` (default: this object's own edition)."""
+        if edition is not None:
+            from calculators.editions import card_for_edition
+
+            return card_for_edition(self, edition)
         unit = display_unit(self.output.unit)
         lines = [
             f"{self.name} ({self.id}{f', MedCalc-Bench #{self.medcalc_id}' if self.medcalc_id else ''})",
