@@ -28,6 +28,7 @@ from typing import Any
 from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
 from calculators.checks import load_available
 from calculators.docs import documents_deviation
+from calculators.editions import check_edition, detect_edition, for_edition
 from calculators.errors import CalculatorError
 from calculators.medcalc import EntityError, parse_entities, values_from_entities
 from calculators.spec import Calculator
@@ -54,22 +55,36 @@ class _RowError(Exception):
     """A row that cannot be judged; the message is the row's reason."""
 
 
-def audit_csv(path: str | Path) -> dict[str, Any]:
-    """Audit one MedCalc-Bench CSV (columns as in the benchmark release)."""
+def audit_csv(path: str | Path, edition: str | None = None) -> dict[str, Any]:
+    """Audit one MedCalc-Bench CSV (columns as in the benchmark release) under `edition`; None: the file's
+    own edition (`verified` or `v1.0`, detected by calculators.editions.detect_edition)."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         absent = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
         if absent:
             raise AuditError(f"{path}: not a MedCalc-Bench CSV, missing column(s) {', '.join(absent)}")
-        return audit_rows(reader)
+        rows = list(reader)
+    why = "given"
+    if edition is None:
+        edition, why = detect_edition(rows, str(path))
+    report = audit_rows(rows, edition)
+    report["edition_reason"] = why
+    return report
 
 
-def audit_rows(rows: Iterable[Mapping[str, str]]) -> dict[str, Any]:
-    """Audit already-read rows (dicts keyed by the benchmark's column names)."""
+def audit_rows(rows: Iterable[Mapping[str, str]], edition: str | None = None) -> dict[str, Any]:
+    """Audit already-read rows (dicts keyed by the benchmark's column names) under `edition` (default
+    `source`, the primary publications)."""
+    edition = check_edition(edition)
     calculators, missing = load_available()
-    by_medcalc_id = {c.medcalc_id: c for c in calculators if c.medcalc_id is not None}
+    by_medcalc_id = {c.medcalc_id: for_edition(c, edition) for c in calculators if c.medcalc_id is not None}
     records = [_audit_row(row, by_medcalc_id, missing) for row in rows]
-    report: dict[str, Any] = {"total": len(records), **dict.fromkeys(STATUSES, 0), "per_calculator": {}}
+    report: dict[str, Any] = {
+        "total": len(records),
+        "edition": edition,
+        **dict.fromkeys(STATUSES, 0),
+        "per_calculator": {},
+    }
     for record in records:
         report[record["status"]] += 1
         bucket = report["per_calculator"].setdefault(
