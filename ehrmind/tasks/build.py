@@ -69,6 +69,9 @@ class BuildOptions:
     aces: Path | None = None  # ACES task config (task "aces/<stem>"); see ehrmind.tasks.aces_tasks
     aces_predicates: Path | None = None  # ACES predicates file overriding the config's predicates
     open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.open_book)
+    # Calculator definitions (calculators.editions): None = each MedCalc-Bench file's own edition (detected),
+    # `source` for record-mined rows.
+    edition: str | None = None
 
 
 def parse_source(text: str) -> Source:
@@ -193,7 +196,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
         for file in files:
             cases, part_report = read_medcalc_bench(file, strict=strict)
             report.merge(part_report)
-            out.extend(build_medcalc(cases, file, strict=strict))
+            out.extend(build_medcalc(cases, file, strict=strict, edition=options.edition))
         return out, report, files, fixed
     if source.kind == "trec-ct":
         from ehr_adapters.trec_ct import read_trec_ct
@@ -215,6 +218,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
             str(source.path),
             per_patient=options.per_patient,
             strict=strict,
+            edition=options.edition or "source",
         )
         return out, report, _all_files(source.path), fixed
     # meds
@@ -242,6 +246,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
                 str(source.path),
                 per_patient=options.per_patient,
                 strict=strict,
+                edition=options.edition or "source",
             )
         )
     if "ehrshot" in families:

@@ -7,6 +7,8 @@ inputs), the benchmark's answer is kept with `meta.gold_source = "benchmark"` an
 answer and limits are always stored in `meta.benchmark` so disagreements can be audited. A row whose
 calculator is not available (module not written yet, unknown id), or whose entities carry a key the
 calculator does not declare (`unmapped entity key ...`: a finding we cannot read), is skipped with a reason.
+Golds are computed with the definitions of the file's edition (`meta.edition`: `verified` or `v1.0`, detected
+by calculators.editions.detect_edition unless given; e.g. MELD 3.0 on Verified rows).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from calculators import Calculator, CalculatorError
 from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
+from calculators.editions import check_edition, detect_edition, for_edition
 from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entities
 from calculators.registry import MODULES, load
 from ehr_adapters.errors import AdapterError, SkippedItem
@@ -78,14 +81,32 @@ def agrees(gold: dict[str, Any], benchmark: dict[str, Any]) -> bool:
     return gold["kind"] == kind and medcalc_correct(kind, gold["value"], benchmark["value"])
 
 
-def build_medcalc(cases: list[MedCalcCase], source: str | Path, *, strict: bool = False) -> TaskRows:
-    """One row per case. `source` names the CSV (row ids and skip records use its stem and path)."""
+def build_medcalc(
+    cases: list[MedCalcCase],
+    source: str | Path,
+    *,
+    strict: bool = False,
+    edition: str | None = None,
+    edition_reason: str = "given",
+) -> TaskRows:
+    """One row per case. `source` names the CSV (row ids and skip records use its stem and path); `edition`
+    the definitions golds follow (None: the file's own, detected from `source`)."""
+    if edition is None:  # the rows' own markers (Output Type labels, MELD 3.0 explanations), name, size
+        rows = (
+            {"Row Number": c.row_number, "Calculator ID": str(c.calculator_id), "Output Type": c.output_type,
+             "Ground Truth Explanation": c.explanation}
+            for c in cases
+        )  # fmt: skip
+        edition, edition_reason = detect_edition(rows, str(source))
+    edition = check_edition(edition)
     out = TaskRows()
+    out.count(f"edition:{edition}", len(cases))
     stem = Path(source).stem
     by_id, missing = calculators_by_medcalc_id()
     for case in cases:
         position = f"row {case.row_number}"
         calc = by_id.get(case.calculator_id)
+        calc = None if calc is None else for_edition(calc, edition)
         if calc is None:
             why = f"calculator unavailable: no calculator answers MedCalc-Bench id {case.calculator_id}" + (
                 f" (modules not written yet: {len(missing)})" if missing else ""
@@ -111,6 +132,8 @@ def build_medcalc(cases: list[MedCalcCase], source: str | Path, *, strict: bool 
             "row_number": case.row_number,
             "source": str(source),
             "gold_source": source_kind,
+            "edition": edition,
+            "edition_reason": edition_reason,
             "benchmark": {"answer": case.answer, "lower": case.lower, "upper": case.upper, "gold": benchmark},
         }
         if source_kind == "calculator":
