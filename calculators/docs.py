@@ -77,7 +77,14 @@ def _section(calc: Calculator) -> list[str]:
     lines += [f"- Note: {line}" for line in other]
     lines += [f"- Missing `{name}`: {_cell(rule)}" for name, rule in calc.missing_data.items()]
     lines += [f"- Ignored MedCalc-Bench key `{key}`: {_cell(why)}" for key, why in calc.medcalc_ignore.items()]
+    lines += [f"- Edition `{e}`: {_cell(v.differs)} ({_cell(str(v.citation))})" for e, v in _differences(calc)]
     return [*lines, ""]
+
+
+def _differences(calc: Calculator) -> list:
+    from calculators.editions import differences
+
+    return differences(calc)
 
 
 # Yes/no findings: one convention for every score (stated once, listed per calculator in the table).
@@ -92,6 +99,41 @@ def _unreported_findings(calc: Calculator) -> list[str]:
     return [i.name for i in calc.inputs if i.kind == "bool" and not i.required and i.name not in calc.missing_data]
 
 
+def _editions_section(calculators: list[Calculator], deviations: list[Deviation]) -> list[str]:
+    """## Editions: calculator × edition × difference, then everything Verified does unlike the sources."""
+    from calculators.editions import DESCRIPTIONS, EDITIONS, differences
+
+    rows = [(calc, e, v) for calc in calculators for e, v in differences(calc)]
+    # Deviations of every release or of Verified, except Output Type labels (declared as edition variants).
+    verified_labels = [d for d in deviations if (not d.benchmark.startswith("(") or "verified" in
+                       d.benchmark.split(")")[0].lower()) and "Output Type" not in d.benchmark]  # fmt: skip
+    return [
+        "## Editions",
+        "",
+        "Every command that uses a calculator takes `--edition`: "
+        + "; ".join(f"`{e}`: {DESCRIPTIONS[e]}" for e in EDITIONS)
+        + ". `data build` records each row's edition in its meta (a MedCalc-Bench file's own edition is "
+        "detected from its rows: the Output Type labels below, MELD 3.0 explanations; then its name and size), "
+        "rewards grade with it and `eval` reports it. An edition selects a *definition*; no edition reproduces "
+        "a bug (those are label errors, in the deviations table below). Calculators not listed are the same "
+        "in every edition.",
+        "",
+        "| Calculator | Edition | Difference from the primary source | Definition |",
+        "|---|---|---|---|",
+        *[f"| [{c.id}](#{c.id}) | `{e}` | {_cell(v.differs)} | {_cell(str(v.citation))} |" for c, e, v in rows],
+        "",
+        "### MedCalc-Bench Verified vs the primary sources",
+        "",
+        "Definitions Verified changed (computed by `--edition verified`): "
+        + ", ".join(f"[{c.id}](#{c.id})" for c, e, _ in rows if e == "verified")
+        + ". Label errors that remain in Verified (every edition computes the source's definition; `calc audit` "
+        "reports these rows as disagreements): "
+        + ", ".join(sorted({f"[{d.calculator_id}](#{d.calculator_id})" for d in verified_labels}))
+        + ".",
+        "",
+    ]
+
+
 def render_markdown() -> str:
     """The full docs/calculators.md text."""
     calculators, missing = load_available()
@@ -103,6 +145,7 @@ def render_markdown() -> str:
         "(`calculators/defs/`); do not edit by hand. `ehrmind calc list` and `ehrmind calc show ID` give "
         "the same information on the command line.",
         "",
+        *_editions_section(calculators, deviations),
         "## Deviations from MedCalc-Bench",
         "",
         "Where MedCalc-Bench's implementation differs from the primary source we follow the source; "
