@@ -172,6 +172,16 @@ def test_mme_buprenorphine_only_in_benchmark_editions() -> None:
         assert mme.evaluate(values_from_entities(mme, entities)).value == pytest.approx(40.0)
 
 
+def test_curb65_bun_cut_off_by_edition() -> None:
+    # Lim 2003: urea > 7 mmol/L = BUN > 19.6 mg/dL (× 2.8014); curb_65.py: BUN > 19 (v1.0), > 20 (Verified).
+    curb = calculators.get("curb65")
+    base = {"respiratory_rate": 18, "systolic_bp": 120, "diastolic_bp": 80, "age": 40}
+    expected = {"19 mg/dL": (0, 0, 0), "19.5 mg/dL": (0, 1, 0), "20 mg/dL": (1, 1, 0), "20.1 mg/dL": (1, 1, 1)}
+    for bun, points in expected.items():
+        got = tuple(for_edition(curb, e).evaluate({**base, "bun": bun}).value for e in ("source", "v1.0", "verified"))
+        assert got == points, bun
+
+
 def test_a_bug_is_never_an_edition() -> None:
     # CKD-EPI 2021: MedCalc-Bench's male κ 0.7 is a bug; every edition computes κ 0.9 (Inker 2021).
     ckd = calculators.get("ckd_epi_2021")
