@@ -283,3 +283,19 @@ def test_cli_shows_editions() -> None:
     assert run.exit_code == 0 and json.loads(run.output)["edition"] == "verified"
     bad = runner.invoke(app, ["run", "bmi", "--edition", "v2", "weight=80 kg", "height=180 cm"])
     assert bad.exit_code == 1 and "unknown edition" in bad.output
+
+
+def test_eval_reports_the_edition(tmp_path: Path) -> None:
+    from ehrmind.evaluate import summarize
+    from ehrmind.report import write_eval_report
+
+    def graded(i: int, edition: str | None, ok: bool) -> dict:
+        return {"id": str(i), "task": "medcalc", "calculator": "meld_na", "edition": edition, "format_ok": [True],
+                "format_reasons": [], "correct": [ok], "graded": True}  # fmt: skip
+
+    metrics = summarize([graded(0, "verified", True), graded(1, "verified", False), graded(2, "source", True)],
+                        k=1, seen_calculators=set())  # fmt: skip
+    assert metrics["per_edition"] == {"source": {"n": 1, "pass@1": 1.0},
+                                      "verified": {"n": 2, "pass@1": 0.5}}  # fmt: skip
+    report = write_eval_report(tmp_path, {**metrics, "model": "m"}).read_text(encoding="utf-8")
+    assert "Calculator editions (definitions of the golds): source 1 rows (pass@1 100.0%); verified 2 rows" in report
