@@ -86,7 +86,8 @@ def check_edition(edition: str | None) -> str:
 def variant(calc: Calculator, edition: str | None) -> Variant | None:
     """The calculator's variant for an edition, or None when it follows `source` there."""
     name = check_edition(edition)
-    found = [v for v in getattr(calc, "editions", ()) if name in v.editions]
+    source = calc.base or calc  # an edition's calculator answers for its source declaration
+    found = [v for v in source.editions if name in v.editions]
     if len(found) > 1:
         raise AssertionError(f"{calc.id}: {len(found)} variants declare edition {name}")
     return found[0] if found else None
@@ -101,9 +102,12 @@ def for_edition(calc: Calculator, edition: str | None) -> Calculator:
     if hit is not None and hit[0] is calc:
         return hit[1]
     chosen = variant(calc, name)
-    resolved = calc if chosen is None else dataclasses.replace(
-        calc, **chosen.changes, editions=(), edition=name, base=calc
-    )
+    resolved = calc
+    if chosen is not None:
+        changes = dict(chosen.changes)
+        if {"method", "inputs"} & set(changes):  # the source's worked cases need not hold for this definition
+            changes.setdefault("examples", ())
+        resolved = dataclasses.replace(calc, **changes, editions=(), edition=name, base=calc)
     _RESOLVED[key] = (calc, resolved)
     return resolved
 

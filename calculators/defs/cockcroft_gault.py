@@ -88,7 +88,25 @@ CALCULATOR = Calculator(
                 "MedCalc-Bench v1.0 and Verified, calculator_implementations/creatinine_clearance.py (weight "
                 "band 'normal' = 18.5 ≤ BMI ≤ 24.9 on the unrounded BMI)"
             ),
-            changes={"method": _formula(normal=bmi <= sp.Float(24.9))},
+            changes={
+                "method": _formula(normal=bmi <= sp.Float(24.9)),
+                "examples": (
+                    # Hand calculation at the band edge: BMI = 80.838 / 1.8² = 24.95 > 24.9 → adjusted weight
+                    # 74.992 + 0.4 × (80.838 − 74.992) = 77.330 kg; CrCl = 80 × 77.330 / 86.4 = 71.602 mL/min.
+                    Example(
+                        {"age": 60, "sex": "male", "weight": "80.838 kg", "height": "180 cm",
+                         "creatinine": "1.2 mg/dL"},
+                        71.6023,
+                        "hand calculation from MedCalc-Bench's weight bands (creatinine_clearance.py)",
+                    ),  # fmt: skip
+                    # Hand calculation inside the band: BMI 24.69 → min(IBW 74.992, 80) = 74.992 kg, as in source.
+                    Example(
+                        {"age": 60, "sex": "male", "weight": "80 kg", "height": "180 cm", "creatinine": "1.2 mg/dL"},
+                        69.4372,
+                        "hand calculation from MedCalc-Bench's weight bands (creatinine_clearance.py)",
+                    ),
+                ),
+            },
         ),
     ),
     notes="MedCalc-Bench: normal weight is 18.5 ≤ BMI ≤ 24.9, so a BMI in (24.9, 25) gets the adjusted "

@@ -109,13 +109,47 @@ CALCULATOR = Calculator(
             editions=("v1.0",),
             differs="urea point for BUN > 19 mg/dL (source: urea > 7 mmol/L = BUN > 19.6 mg/dL)",
             citation=_bench_citation("v1.0", 19),
-            changes={"method": _method(_urea(19))},
+            changes={
+                "method": _method(_urea(19)),
+                "examples": (
+                    # Hand calculations with curb_65.py's cut-off (BUN > 19 mg/dL): 19.5 → 1; 20.5 → 1.
+                    Example(
+                        {"bun": "19.5 mg/dL", "respiratory_rate": 18, "systolic_bp": 120, "diastolic_bp": 80,
+                         "age": 40},
+                        1,
+                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
+                    ),  # fmt: skip
+                    Example(
+                        {"bun": "20.5 mg/dL", "confusion": True, "respiratory_rate": 30, "systolic_bp": 120,
+                         "diastolic_bp": 60, "age": 70},
+                        5,
+                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
+                    ),  # fmt: skip
+                ),
+            },
         ),
         Variant(
             editions=("verified",),
             differs="urea point for BUN > 20 mg/dL (source: urea > 7 mmol/L = BUN > 19.6 mg/dL)",
             citation=_bench_citation("Verified", 20),
-            changes={"method": _method(_urea(20))},
+            changes={
+                "method": _method(_urea(20)),
+                "examples": (
+                    # Hand calculations with curb_65.py's cut-off (BUN > 20 mg/dL): 19.5 → 0; 20.5 → 1.
+                    Example(
+                        {"bun": "19.5 mg/dL", "respiratory_rate": 18, "systolic_bp": 120, "diastolic_bp": 80,
+                         "age": 40},
+                        0,
+                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
+                    ),  # fmt: skip
+                    Example(
+                        {"bun": "20.5 mg/dL", "confusion": True, "respiratory_rate": 30, "systolic_bp": 120,
+                         "diastolic_bp": 60, "age": 70},
+                        5,
+                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
+                    ),  # fmt: skip
+                ),
+            },
         ),
     ),
     notes="MedCalc-Bench: BUN > 19 mg/dL (v1.0) or > 20 mg/dL (Verified); ours: urea > 7 mmol/L, i.e. "

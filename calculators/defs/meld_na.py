@@ -180,6 +180,25 @@ CALCULATOR = Calculator(
                 ),
                 "method": MELD3,
                 "output": Output("integer", "MELD 3.0 score"),
+                "examples": (
+                    # Hand calculation from the Kim 2021 equation: female 50 y, bilirubin 2.0, Na 130, INR 1.5,
+                    # Cr 1.5, albumin 2.8: 1.33 + 3.1607 + 5.74 − 1.1645 + 3.6857 + 4.5169 + 1.295 − 0.5194
+                    # + 6 = 24.044 → 24.
+                    Example(
+                        {"sex": "female", "age": 50, "bilirubin": "2.0 mg/dL", "sodium": "130 mmol/L",
+                         "inr": 1.5, "creatinine": "1.5 mg/dL", "albumin": "2.8 g/dL"},
+                        24,
+                        "hand calculation from the published MELD 3.0 equation (Kim 2021)",
+                    ),  # fmt: skip
+                    # Hand calculation, dialysis (Cr set to 3.0), male 60 y, bilirubin 1.0, INR 1.0, Na 137,
+                    # albumin 3.5: 6 + 11.14 × ln 3 = 6 + 12.2384 = 18.24 → 18.
+                    Example(
+                        {"sex": "male", "age": 60, "bilirubin": "1.0 mg/dL", "sodium": "137 mmol/L", "inr": 1.0,
+                         "creatinine": "1.2 mg/dL", "albumin": "3.5 g/dL", "dialysis": True},
+                        18,
+                        "hand calculation from the published MELD 3.0 equation (Kim 2021, OPTN dialysis rule)",
+                    ),  # fmt: skip
+                ),
                 "citation": MELD3_CITATION,
                 "missing_data": {
                     "albumin": "not reported → 3.5 g/dL, the upper bound (no albumin term); MedCalc-Bench "

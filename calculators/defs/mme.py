@@ -207,6 +207,22 @@ CALCULATOR = Calculator(
                     + f"\ntransdermal fentanyl: MME/day = µg/h × {fmt(PATCH_FACTOR)}",
                 ),
                 "from_medcalc": lambda entities: _from_medcalc(entities, BENCHMARK_PER_DOSE),
+                "examples": (
+                    # Hand calculation with mme.py's table: buprenorphine 2 mg × 1 × 10 + morphine 10 mg × 2 × 1.
+                    Example(
+                        {"buprenorphine_dose": "2 mg", "buprenorphine_per_day": 1, "morphine_dose": "10 mg",
+                         "morphine_per_day": 2},
+                        40.0,
+                        "hand calculation from MedCalc-Bench's conversion table (mme.py)",
+                    ),  # fmt: skip
+                    # CDC 2022 footnote examples hold in these editions too: 20 + 30 = 50 MME/day.
+                    Example(
+                        {"hydrocodone_dose": "5 mg", "hydrocodone_per_day": 4, "oxycodone_dose": "10 mg",
+                         "oxycodone_per_day": 2},
+                        50.0,
+                        "CDC 2022 guideline, MME table footnote (worked examples)",
+                    ),  # fmt: skip
+                ),
             },
         ),
     ),

@@ -182,6 +182,19 @@ def test_curb65_bun_cut_off_by_edition() -> None:
         assert got == points, bun
 
 
+def test_every_edition_passes_its_self_checks() -> None:
+    """Golden examples (the variant's own, e.g. MELD 3.0's hand calculations) and unit invariance."""
+    from calculators.checks import check_calculator
+
+    for calc in calculators.all_calculators():
+        for edition, _ in differences(calc):
+            resolved = for_edition(calc, edition)
+            failed = [r for r in check_calculator(resolved) if not r.ok]
+            assert not failed, (calc.id, edition, failed)
+            assert differences(resolved) == differences(calc)  # a resolved calculator still knows its editions
+    assert len(for_edition(calculators.get("meld_na"), "verified").examples) == 2
+
+
 def test_a_bug_is_never_an_edition() -> None:
     # CKD-EPI 2021: MedCalc-Bench's male κ 0.7 is a bug; every edition computes κ 0.9 (Inker 2021).
     ckd = calculators.get("ckd_epi_2021")
