@@ -33,6 +33,7 @@ from calculators.editions import (
     EDITIONS,
     EditionError,
     check_edition,
+    differences,
     edition_lines,
     edition_summary,
     for_edition,
@@ -225,7 +226,8 @@ def validate(
         list[str] | None, typer.Argument(metavar="[ID...]", help="Only these calculators.")
     ] = None,
 ) -> None:
-    """Run every calculator's golden examples and unit-invariance checks; exit 1 on any failure.
+    """Run every calculator's golden examples and unit-invariance checks (each edition's definition too, as
+    ID@EDITION); exit 1 on any failure.
 
     Example: ehrmind calc validate ckd_epi_2021 due_date
     """
@@ -238,14 +240,20 @@ def validate(
     for column in ("id", "examples", "unit invariance", "status"):
         table.add_column(column)
     failures = []
-    for calc in loaded:
+    # Each edition that changes a definition is checked too (its own golden examples), as "id@edition".
+    targets = [
+        target
+        for c in loaded
+        for target in [(c, c.id), *[(for_edition(c, e), f"{c.id}@{e}") for e, v in differences(c) if v.changes]]
+    ]
+    for calc, label in targets:
         results = check_calculator(calc)
         examples = [r for r in results if r.check.startswith("example") and ": " not in r.check]
         units = [r for r in results if r not in examples]
         bad = [r for r in results if not r.ok]
         failures += bad
         status = "[green]ok[/green]" if not bad else f"[red]{len(bad)} failed[/red]"
-        table.add_row(calc.id, _passed(examples), _passed(units), status)
+        table.add_row(label, _passed(examples), _passed(units), status)
     for name, reason in missing.items():
         table.add_row(name, "", "", f"[dim]{escape(reason)}[/dim]")
     console.print(table)
