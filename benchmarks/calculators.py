@@ -6,7 +6,7 @@
 Why these three: `Calculator.evaluate` is the reward's hot path during RL (thousands of completions per
 step), `evaluate_batch` is how record-mined tasks label whole extracts, and the audit recomputes every
 benchmark label. Targets: single evaluation of an equation calculator with one unit conversion < 50 µs
-(median); batch ≥ 1,000,000 rows/s on one core; auditing 1,000 MedCalc-Bench rows < 2 s.
+(median); batch ≥ 1,000,000 rows/s on one core; auditing 10,000 MedCalc-Bench rows < 2 s (issue 10).
 
 Everything runs on one core (polars and BLAS threads pinned to 1 before they are imported) so the numbers
 compare across machines with different core counts. Prints a markdown table.
@@ -21,6 +21,7 @@ for _var in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "M
 
 import argparse  # noqa: E402  (imports after pinning the thread counts)
 import csv  # noqa: E402
+import itertools  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -148,8 +149,14 @@ def audit(rows_wanted: int) -> list[tuple[str, str, str]]:
         return [("audit", "skipped (calculators.audit not written yet)", "< 2 s")]
     if not BENCH_CSV.is_file():
         return [("audit", f"skipped ({BENCH_CSV} not found)", "< 2 s")]
-    with open(BENCH_CSV, newline="", encoding="utf-8") as handle:
-        bench_rows = list(csv.DictReader(handle))[:rows_wanted]
+    bench_rows = []
+    for path in (BENCH_CSV, BENCH_CSV.with_name("one_shot_verified.csv")):
+        if path.is_file():
+            with open(path, newline="", encoding="utf-8") as handle:
+                bench_rows += list(csv.DictReader(handle))
+    # 10,000 rows (the issue 10 target) are more than the shared files hold (1,061 rows, all 55
+    # calculators): the rows are cycled. No cache keys on the row text, so a repeat costs what it costs.
+    bench_rows = list(itertools.islice(itertools.cycle(bench_rows), rows_wanted))
     from calculators.checks import load_available
 
     start = time.perf_counter()
@@ -169,14 +176,14 @@ def audit(rows_wanted: int) -> list[tuple[str, str, str]]:
         ("build the pint unit registry (once per process)", f"{time.perf_counter() - start:.2f} s", "")
     )
     for label in ("first run", "second run"):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = audit_rows(bench_rows)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         counts = f"agree {report['agree']}, disagree {report['disagree']}, error {report['error']}"
         out.append(
             (
                 f"audit {len(bench_rows):,} MedCalc-Bench rows ({label})",
-                f"{seconds:.2f} s ({counts})",
+                f"{seconds:.2f} s wall, {cpu:.2f} s CPU ({counts})",
                 "< 2 s",
             )
         )
@@ -188,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per batch benchmark")
     parser.add_argument("--loop-rows", type=int, default=10_000, help="rows of the row-by-row comparison")
     parser.add_argument("--single", type=int, default=20_000, help="calls per single-evaluation timing")
-    parser.add_argument("--audit-rows", type=int, default=1_000)
+    parser.add_argument("--audit-rows", type=int, default=10_000, help="audit rows (shared files cycled)")
     args = parser.parse_args(argv)
 
     results = [*audit(args.audit_rows), *single(args.single), *batch(args.rows, args.loop_rows)]

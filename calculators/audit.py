@@ -6,14 +6,10 @@
 
 Why: published benchmark answers are not ground truth (formula bugs in the benchmark's own code reached
 its labels). Each row is recomputed with our calculator from the row's own extracted entities and judged
-with the benchmark's rules:
-
-- decimal: Lower Limit ≤ ours ≤ Upper Limit, after rounding ours to the number of decimals the limits
-  are written with (v1.0 rows give limits equal to an answer rounded to 3 decimals; an unrounded value
-  would otherwise "disagree" by 0.0001);
-- integer: equal after rounding both;
-- date: the same day (the CSV writes MM/DD/YYYY); (weeks, days): the same pair (the CSV writes a tuple
-  literal like "('29 weeks', '2 days')").
+with `calculators.answers.medcalc_correct`, the same comparator the `medcalc_accuracy` reward uses, so
+an "agree" here is a reward paid for answering our value (limits widened by half their last written
+decimal; integers equal after rounding; dates and (weeks, days) equal; labels parsed by
+`parse_medcalc_answer`, which reads "('29 weeks', '2 days')").
 
 Every row is accounted for: `agree`, `disagree` (the reason names the calculator's documented deviation
 when it has one), or `error` (missing or unusable entities, a calculator not implemented yet, an
@@ -24,20 +20,20 @@ rows take well under two seconds once the calculators are loaded.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
 from calculators.checks import load_available
 from calculators.docs import documents_deviation
+from calculators.editions import check_edition, detect_edition, for_edition
 from calculators.errors import CalculatorError
 from calculators.medcalc import EntityError, parse_entities, values_from_entities
 from calculators.spec import Calculator
 
 STATUSES = ("agree", "disagree", "error")
-_WEEKS_DAYS = re.compile(r"(\d+)\s*weeks?\D+?(\d+)\s*days?", re.IGNORECASE)
 
 
 REQUIRED_COLUMNS = (
@@ -59,22 +55,36 @@ class _RowError(Exception):
     """A row that cannot be judged; the message is the row's reason."""
 
 
-def audit_csv(path: str | Path) -> dict[str, Any]:
-    """Audit one MedCalc-Bench CSV (columns as in the benchmark release)."""
+def audit_csv(path: str | Path, edition: str | None = None) -> dict[str, Any]:
+    """Audit one MedCalc-Bench CSV (columns as in the benchmark release) under `edition`; None: the file's
+    own edition (`verified` or `v1.0`, detected by calculators.editions.detect_edition)."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         absent = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
         if absent:
             raise AuditError(f"{path}: not a MedCalc-Bench CSV, missing column(s) {', '.join(absent)}")
-        return audit_rows(reader)
+        rows = list(reader)
+    why = "given"
+    if edition is None:
+        edition, why = detect_edition(rows, str(path))
+    report = audit_rows(rows, edition)
+    report["edition_reason"] = why
+    return report
 
 
-def audit_rows(rows: Iterable[Mapping[str, str]]) -> dict[str, Any]:
-    """Audit already-read rows (dicts keyed by the benchmark's column names)."""
+def audit_rows(rows: Iterable[Mapping[str, str]], edition: str | None = None) -> dict[str, Any]:
+    """Audit already-read rows (dicts keyed by the benchmark's column names) under `edition` (default
+    `source`, the primary publications)."""
+    edition = check_edition(edition)
     calculators, missing = load_available()
-    by_medcalc_id = {c.medcalc_id: c for c in calculators if c.medcalc_id is not None}
+    by_medcalc_id = {c.medcalc_id: for_edition(c, edition) for c in calculators if c.medcalc_id is not None}
     records = [_audit_row(row, by_medcalc_id, missing) for row in rows]
-    report: dict[str, Any] = {"total": len(records), **dict.fromkeys(STATUSES, 0), "per_calculator": {}}
+    report: dict[str, Any] = {
+        "total": len(records),
+        "edition": edition,
+        **dict.fromkeys(STATUSES, 0),
+        "per_calculator": {},
+    }
     for record in records:
         report[record["status"]] += 1
         bucket = report["per_calculator"].setdefault(
@@ -146,25 +156,23 @@ def _recompute(calc: Calculator, entities_text: str) -> Any:
 
 
 def _judge(row: Mapping[str, str], ours: Any) -> tuple[bool, str]:
-    """(agree?, what differs) under MedCalc-Bench's rules for the row's Output Type."""
-    kind = (row.get("Output Type") or "").strip().lower()
+    """(agree?, what differs) with `medcalc_correct`, the comparator the medcalc_accuracy reward uses."""
+    output_type = (row.get("Output Type") or "").strip().lower()
     label = (row.get("Ground Truth Answer") or "").strip()
-    if kind == "decimal":
-        lower, upper = (row.get("Lower Limit") or "").strip(), (row.get("Upper Limit") or "").strip()
-        lo, hi = _float(lower, "Lower Limit"), _float(upper, "Upper Limit")
-        if not _is_number(ours):
-            return False, f"ours is {ours!r}, not a number"
-        shown = round(float(ours), max(_decimals(lower), _decimals(upper)))
-        return lo <= shown <= hi, f"ours {shown:g} is outside [{lo:g}, {hi:g}]"
-    if kind == "integer":
-        expected = _float(label, "Ground Truth Answer")
-        if not _is_number(ours):
-            return False, f"ours is {ours!r}, not a number"
-        return round(float(ours)) == round(expected), f"ours {round(float(ours))} ≠ {round(expected)}"
-    if kind == "date":
-        expected = _date_or_weeks_days(label)
-        return ours == expected, f"ours {_jsonable(ours)} ≠ {label}"
-    raise _RowError(f"unknown Output Type {kind!r}")
+    if output_type not in ("decimal", "integer", "date"):
+        raise _RowError(f"unknown Output Type {output_type!r}")
+    if output_type == "decimal":
+        lo = _float((row.get("Lower Limit") or "").strip(), "Lower Limit")
+        hi = _float((row.get("Upper Limit") or "").strip(), "Upper Limit")
+        agree = medcalc_correct("decimal", ours, lower=lo, upper=hi)
+        return agree, f"ours {_jsonable(ours)} is outside [{lo:g}, {hi:g}]"
+    try:
+        kind, gold = parse_medcalc_answer(label, output_type)
+    except AnswerLabelError as exc:
+        raise _RowError(f"Ground Truth Answer: {exc}") from None
+    if kind == "decimal":  # a half-point score labelled "integer" (e.g. 1.5): the benchmark rounds both
+        kind = "integer"
+    return medcalc_correct(kind, ours, gold), f"ours {_jsonable(ours)} ≠ {label}"
 
 
 def _disagreement_reason(calc: Calculator, why: str) -> str:
@@ -173,30 +181,11 @@ def _disagreement_reason(calc: Calculator, why: str) -> str:
     return why
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _float(text: str, column: str) -> float:
     try:
         return float(text)
     except ValueError:
         raise _RowError(f"{column} {text!r} is not a number") from None
-
-
-def _decimals(text: str) -> int:
-    return len(text.split(".", 1)[1]) if "." in text and "e" not in text.lower() else 0
-
-
-def _date_or_weeks_days(text: str) -> date | tuple[int, int]:
-    try:
-        return datetime.strptime(text, "%m/%d/%Y").date()
-    except ValueError:
-        pass
-    match = _WEEKS_DAYS.search(text)
-    if match:
-        return int(match.group(1)), int(match.group(2))
-    raise _RowError(f"Ground Truth Answer {text!r} is neither MM/DD/YYYY nor (weeks, days)")
 
 
 def _jsonable(value: Any) -> Any:

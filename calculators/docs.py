@@ -75,7 +75,63 @@ def _section(calc: Calculator) -> list[str]:
     deviations, other = parse_notes(calc)
     lines += [f"- MedCalc-Bench: {d.benchmark}; ours: {d.ours}; source: {d.source}" for d in deviations]
     lines += [f"- Note: {line}" for line in other]
+    lines += [f"- Missing `{name}`: {_cell(rule)}" for name, rule in calc.missing_data.items()]
+    lines += [f"- Ignored MedCalc-Bench key `{key}`: {_cell(why)}" for key, why in calc.medcalc_ignore.items()]
+    lines += [f"- Edition `{e}`: {_cell(v.differs)} ({_cell(str(v.citation))})" for e, v in _differences(calc)]
     return [*lines, ""]
+
+
+def _differences(calc: Calculator) -> list:
+    from calculators.editions import differences
+
+    return differences(calc)
+
+
+# Yes/no findings: one convention for every score (stated once, listed per calculator in the table).
+_FINDING_RULE = (
+    "yes/no findings not reported → absent (no points): MedCalc-Bench's convention (its calculators read "
+    "an unreported finding as False; e.g. calculator_implementations/cci.py)"
+)
+
+
+def _unreported_findings(calc: Calculator) -> list[str]:
+    """Optional yes/no inputs without their own missing-data entry."""
+    return [i.name for i in calc.inputs if i.kind == "bool" and not i.required and i.name not in calc.missing_data]
+
+
+def _editions_section(calculators: list[Calculator], deviations: list[Deviation]) -> list[str]:
+    """## Editions: calculator × edition × difference, then everything Verified does unlike the sources."""
+    from calculators.editions import DESCRIPTIONS, EDITIONS, differences
+
+    rows = [(calc, e, v) for calc in calculators for e, v in differences(calc)]
+    # Deviations of every release or of Verified, except Output Type labels (declared as edition variants).
+    verified_labels = [d for d in deviations if (not d.benchmark.startswith("(") or "verified" in
+                       d.benchmark.split(")")[0].lower()) and "Output Type" not in d.benchmark]  # fmt: skip
+    return [
+        "## Editions",
+        "",
+        "Every command that uses a calculator takes `--edition`: "
+        + "; ".join(f"`{e}`: {DESCRIPTIONS[e]}" for e in EDITIONS)
+        + ". `data build` records each row's edition in its meta (a MedCalc-Bench file's own edition is "
+        "detected from its rows: the Output Type labels below, MELD 3.0 explanations; then its name and size), "
+        "rewards grade with it and `eval` reports it. An edition selects a *definition*; no edition reproduces "
+        "a bug (those are label errors, in the deviations table below). Calculators not listed are the same "
+        "in every edition.",
+        "",
+        "| Calculator | Edition | Difference from the primary source | Definition |",
+        "|---|---|---|---|",
+        *[f"| [{c.id}](#{c.id}) | `{e}` | {_cell(v.differs)} | {_cell(str(v.citation))} |" for c, e, v in rows],
+        "",
+        "### MedCalc-Bench Verified vs the primary sources",
+        "",
+        "Definitions Verified changed (computed by `--edition verified`): "
+        + ", ".join(f"[{c.id}](#{c.id})" for c, e, _ in rows if e == "verified")
+        + ". Label errors that remain in Verified (every edition computes the source's definition; `calc audit` "
+        "reports these rows as disagreements): "
+        + ", ".join(sorted({f"[{d.calculator_id}](#{d.calculator_id})" for d in verified_labels}))
+        + ".",
+        "",
+    ]
 
 
 def render_markdown() -> str:
@@ -89,6 +145,7 @@ def render_markdown() -> str:
         "(`calculators/defs/`); do not edit by hand. `ehrmind calc list` and `ehrmind calc show ID` give "
         "the same information on the command line.",
         "",
+        *_editions_section(calculators, deviations),
         "## Deviations from MedCalc-Bench",
         "",
         "Where MedCalc-Bench's implementation differs from the primary source we follow the source; "
@@ -100,6 +157,37 @@ def render_markdown() -> str:
             f"| [{d.calculator_id}](#{d.calculator_id}) | {_cell(d.benchmark)} | {_cell(d.ours)} | "
             f"{_cell(d.source)} |"
             for d in deviations
+        ],
+        "",
+        "## Missing data",
+        "",
+        "What an input that a record (or a MedCalc-Bench row) does not report means, per calculator, with the "
+        "source of the convention. Inputs not listed here are required: a row without them is an error.",
+        "",
+        "| Calculator | Input | Convention and source |",
+        "|---|---|---|",
+        *[
+            f"| [{calc.id}](#{calc.id}) | `{name}` | {_cell(rule)} |"
+            for calc in calculators
+            for name, rule in calc.missing_data.items()
+        ],
+        *[
+            f"| [{calc.id}](#{calc.id}) | {', '.join(f'`{n}`' for n in findings)} | {_FINDING_RULE} |"
+            for calc in calculators
+            if (findings := _unreported_findings(calc))
+        ],
+        "",
+        "## Ignored MedCalc-Bench entity keys",
+        "",
+        "Keys a calculator deliberately does not read, with the reason. Any other key it does not declare is an "
+        "error naming the key (`unmapped entity key`), never silently skipped.",
+        "",
+        "| Calculator | Key | Why ignored |",
+        "|---|---|---|",
+        *[
+            f"| [{calc.id}](#{calc.id}) | `{_cell(key)}` | {_cell(why)} |"
+            for calc in calculators
+            for key, why in calc.medcalc_ignore.items()
         ],
         "",
     ]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from calculators.errors import UnitError
-from calculators.units import conversion, display_unit, split_number_unit
+from calculators.units import conversion, count_unit, display_unit, split_number_unit
 
 if TYPE_CHECKING:
     from calculators.spec import Input
@@ -31,7 +31,7 @@ class BadValue(Exception):
 
 def parse_input(spec: Input, raw: Any, assume_canonical: bool) -> Any:
     if spec.kind == "bool":
-        return _parse_bool(raw)
+        return parse_bool(raw)
     if spec.kind == "choice":
         return _parse_choice(spec, raw)
     if spec.kind == "date":
@@ -50,7 +50,7 @@ def parse_input(spec: Input, raw: Any, assume_canonical: bool) -> Any:
         value = number
     else:
         try:
-            scale, offset = conversion(unit, spec.unit, spec.analyte)
+            scale, offset = conversion(count_unit(unit, spec.unit), spec.unit, spec.analyte)
         except UnitError as exc:
             raise BadValue(str(exc), f"expected a unit convertible to {spec.unit}") from None
         # Round away conversion noise (104 °F is 39.999999999999 °C in floating point) so a value on a
@@ -113,7 +113,7 @@ def _unit_hint(spec: Input, number: float, unit: str | None) -> str:
     return f"expected a value in {display_unit(spec.unit)}"
 
 
-def _parse_bool(raw: Any) -> bool:
+def parse_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | float) and raw in (0, 1):
@@ -130,6 +130,9 @@ def _parse_bool(raw: Any) -> bool:
 def _parse_choice(spec: Input, raw: Any) -> str:
     text = str(raw).strip()
     lowered = text.lower()
+    for value, why in spec.rejects.items():
+        if value.lower() == lowered:
+            raise BadValue(f"refused: {why}")
     for choice in spec.choices:
         if choice.lower() == lowered:
             return choice

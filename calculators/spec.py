@@ -69,6 +69,8 @@ class Input:
     # MedCalc-Bench `Relevant Entities` keys that carry this input (several keys for one yes/no input are
     # OR-ed, e.g. stroke, TIA and thromboembolism history). Used by the benchmark audit and adapters.
     medcalc_keys: tuple[str, ...] = ()
+    # Values that are understood but refused, -> why (e.g. GCS "not testable": the total is undefined).
+    rejects: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def accepts_bare_number(self) -> bool:
@@ -220,6 +222,17 @@ class Calculator:
     # entities do not map one key to one input (e.g. MME's per-drug doses). Default: `medcalc_keys`.
     from_medcalc: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     examples: tuple[Example, ...] = ()
+    # MedCalc-Bench keys read by `from_medcalc` itself (not carried by one input); see calculators.medcalc.
+    medcalc_keys: tuple[str, ...] = ()
+    # MedCalc-Bench keys deliberately not used -> why (an undeclared key is an error, never skipped).
+    medcalc_ignore: Mapping[str, str] = field(default_factory=dict)
+    # Input name -> what an unreported value means and the source of that convention (docs/calculators.md).
+    missing_data: Mapping[str, str] = field(default_factory=dict)
+    # Definitions that differ by edition (calculators.editions.Variant, one per differing definition, each
+    # with its citation); `edition` names the edition this object computes, `base` is its source declaration.
+    editions: tuple[Any, ...] = ()
+    edition: str = "source"
+    base: Calculator | None = None
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -272,8 +285,13 @@ class Calculator:
         final = f"{self.output.label} = {format_value(value, self.output.decimals)}{' ' + unit if unit else ''}"
         return Result(self.id, value, unit, None, steps, final)
 
-    def describe(self) -> str:
-        """Plain-text card: what it measures, inputs, method, output, citation (for help and SFT)."""
+    def describe(self, edition: str | None = None) -> str:
+        """Plain-text card: what it measures, inputs, method, output, citation (for help and SFT), as
+        defined in `edition` (default: this object's own edition)."""
+        if edition is not None:
+            from calculators.editions import card_for_edition
+
+            return card_for_edition(self, edition)
         unit = display_unit(self.output.unit)
         lines = [
             f"{self.name} ({self.id}{f', MedCalc-Bench #{self.medcalc_id}' if self.medcalc_id else ''})",

@@ -46,8 +46,12 @@ UNIT_ALIASES: dict[str, str] = {
     "Cel": "degC", "°C": "degC", "degC": "degC", "degrees celsius": "degC", "C": "degC",
     "[degF]": "degF", "°F": "degF", "degF": "degF", "degrees fahrenheit": "degF", "F": "degF",
     "degrees fahreinheit": "degF",  # MedCalc-Bench v1.0 spelling (sic)
+    "degrees celsisus": "degC",  # MedCalc-Bench v1.0 spelling (sic)
     # pressure
     "mm[Hg]": "mmHg", "mmHg": "mmHg", "mm hg": "mmHg", "mm Hg": "mmHg", "kPa": "kPa",
+    # MedCalc-Bench v1.0 writes one systolic pressure's unit "s mm hg" (a leftover "s" of "systolic" or
+    # "mm Hg's"); seconds times mm Hg is no clinical quantity, so the reading is unambiguous.
+    "s mm hg": "mmHg",
     # rates and times
     "/min": "1/min", "1/min": "1/min", "{beats}/min": "1/min", "beats/min": "1/min", "bpm": "1/min",
     "beats per minute": "1/min", "breaths per minute": "1/min", "{breaths}/min": "1/min",
@@ -59,12 +63,34 @@ UNIT_ALIASES: dict[str, str] = {
     "mL/day": "mL/day", "mL/d": "mL/day", "mL/24h": "mL/day",
     # infusion doses (vasopressors)
     "ug/kg/min": "ug/kg/min", "µg/kg/min": "ug/kg/min", "mcg/kg/min": "ug/kg/min",
+    "mc/kg/min": "ug/kg/min",  # MedCalc-Bench v1.0 typo of mcg/kg/min (no unit "mc" exists)
     # MedCalc-Bench writes cell counts per mm³ as bare "mm^3" (like "µL" above): a count, not a volume
     "mm^3": "1/mm**3", "/mm^3": "1/mm**3",
     # dimensionless
     "%": "percent", "percent": "percent", "1": "dimensionless", "{ratio}": "dimensionless",
     "{score}": "dimensionless", "": "dimensionless",
 }
+
+# Count concentrations (cell counts). MedCalc-Bench writes a count by its denominator alone ("µL",
+# "mm^3", "L"): its converter (`convert_to_units_per_liter`) reads [8700, 'µL'] as 8700 count/µL. For an
+# input whose canonical unit is a count concentration, a bare volume is read the same way; a value that
+# is then implausible (11.1 per L) is rejected by the input's range, never rescaled by guesswork.
+COUNT_UNITS = frozenset({"10*9/L", "10*3/uL", "10*3/mm3", "/uL", "/mm3", "10*6/uL"})
+COUNT_DENOMINATORS: dict[str, str] = {
+    "L": "1/L", "l": "1/L", "dL": "1/dL", "mL": "1/mL", "µL": "1/uL", "μL": "1/uL", "uL": "1/uL",
+    "mm^3": "1/mm**3", "mm3": "1/mm**3", "mm³": "1/mm**3", "cm^3": "1/cm**3",
+    # "m^3" in MedCalc-Bench (its WBC values 3,000-27,000) is per mm³: per cubic metre the same counts would
+    # be 10⁹ times below any living patient's, so no reading but mm³ is possible.
+    "m^3": "1/mm**3",
+}
+
+
+def count_unit(unit: str, canonical: str | None) -> str:
+    """The unit to convert from: a bare volume is a count per that volume when the input is a count."""
+    if canonical in COUNT_UNITS:
+        return COUNT_DENOMINATORS.get(unit.strip(), unit)
+    return unit
+
 
 # Units that a calculator may declare as canonical and that may be written in short form.
 DISPLAY_NAMES: dict[str, str] = {
@@ -168,12 +194,32 @@ def _is_equivalent(norm: str) -> bool:
     return norm.startswith("meq")
 
 
-@lru_cache(maxsize=4096)
 def conversion(from_unit: str, to_unit: str, analyte: str | None = None) -> tuple[float, float]:
     """(scale, offset) such that value_in_to = value_in_from * scale + offset.
 
-    Raises UnitError when the units are unknown or incompatible for this analyte.
+    Raises UnitError when the units are unknown or incompatible for this analyte. Both outcomes are
+    cached: a benchmark file repeats the same impossible unit on many rows, and asking pint again costs
+    about a millisecond each time.
     """
+    result = _cached_conversion(from_unit, to_unit, analyte)
+    if isinstance(result, UnitError):
+        raise UnitError(*result.args)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _cached_conversion(from_unit: str, to_unit: str, analyte: str | None) -> tuple[float, float] | UnitError:
+    try:
+        return _solve_conversion(from_unit, to_unit, analyte)
+    except UnitError as exc:
+        return exc
+
+
+conversion.cache_clear = _cached_conversion.cache_clear  # type: ignore[attr-defined]
+conversion.cache_info = _cached_conversion.cache_info  # type: ignore[attr-defined]
+
+
+def _solve_conversion(from_unit: str, to_unit: str, analyte: str | None) -> tuple[float, float]:
     src, dst = normalize_unit(from_unit), normalize_unit(to_unit)
     if src == dst:
         return 1.0, 0.0

@@ -2,9 +2,10 @@
 
     cases, report = read_medcalc_bench("medcalc-bench/train_sample.csv")
 
-The benchmark's published answers are kept as *claims* (`answer`, `lower`, `upper`, parsed by
-`parse_answer`): a sizeable share are wrong, so task builders recompute gold with our calculators and keep
-these only for comparison. `Relevant Entities` is a Python dict literal; it is parsed with
+The benchmark's published answers are kept as *claims* (`answer`, `lower`, `upper`, the CSV's strings):
+a sizeable share are wrong, so task builders recompute gold with our calculators and keep these only for
+comparison. Their grammar lives once, in `calculators.answers.parse_medcalc_answer` (the audit and the
+reward read labels with it); this adapter imports no calculator code, so the builder parses them. `Relevant Entities` is a Python dict literal; it is parsed with
 `ast.literal_eval` (never `eval`). A row whose entities do not parse is still a valid case (its note and
 question are fine): `entities` is None and `entities_error` says why, so the builder can decide.
 Why here: one place knows the CSV layout; the calculators package never sees a file.
@@ -14,10 +15,8 @@ from __future__ import annotations
 
 import ast
 import csv
-import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,6 @@ REQUIRED_COLUMNS = (
     "Upper Limit",
 )
 OUTPUT_TYPES = ("decimal", "integer", "date")
-_WEEKS_DAYS = re.compile(r"\(\s*'(\d+)\s*weeks?'\s*,\s*'(\d+)\s*days?'\s*\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,45 +60,12 @@ class MedCalcCase:
     source: str = ""  # "file:row N"
 
 
-def parse_answer(text: str, output_type: str) -> tuple[str, Any]:
-    """A published answer as (gold kind, value): decimal/integer -> number, MM/DD/YYYY -> ISO date,
-    "('29 weeks', '2 days')" -> [29, 2]. Raises ValueError naming the text when it has no such form."""
-    raw = text.strip()
-    if output_type in ("decimal", "integer"):
-        try:
-            number = float(raw)
-        except ValueError:
-            raise ValueError(f"answer {raw!r} is not a number") from None
-        if output_type == "integer" and number.is_integer():
-            return "integer", int(number)
-        return "decimal", number  # the benchmark labels a few half-point scores "integer" (e.g. 1.5)
-    if output_type == "date":
-        match = _WEEKS_DAYS.fullmatch(raw)
-        if match:
-            return "weeks_days", [int(match.group(1)), int(match.group(2))]
-        try:
-            return "date", datetime.strptime(raw, "%m/%d/%Y").date().isoformat()
-        except ValueError:
-            raise ValueError(f"answer {raw!r} is neither MM/DD/YYYY nor ('W weeks', 'D days')") from None
-    raise ValueError(f"output type {output_type!r} not in {OUTPUT_TYPES}")
-
-
-def benchmark_gold(case: MedCalcCase) -> dict[str, Any]:
-    """The published answer as a gold dict (with the published limits for numbers)."""
-    kind, value = parse_answer(case.answer, case.output_type)
-    gold: dict[str, Any] = {"kind": kind, "value": value}
-    if kind == "decimal":
-        gold["lower"] = float(case.lower)
-        gold["upper"] = float(case.upper)
-    return gold
-
-
 def read_medcalc_bench(path: str | Path, *, strict: bool = False) -> tuple[list[MedCalcCase], ReadReport]:
     """Every usable row of a MedCalc-Bench CSV, with a report of the rows left out and why.
 
     Strict mode raises `AdapterError` at the first bad row; a missing column always raises (no row could
     be read correctly). A row is bad when its calculator id is not an integer, its note or question is
-    empty, its output type is unknown or its published answer does not parse.
+    empty or its output type is unknown (the published answer is checked by the task builder).
     """
     path = Path(path)
     report = ReadReport()
@@ -166,14 +131,10 @@ def _case(row: dict[str, str | None], source: str) -> MedCalcCase:
         explanation=text("Ground Truth Explanation"),
         source=source,
     )
-    try:
-        benchmark_gold(case)
-    except ValueError as exc:
+    if output_type not in OUTPUT_TYPES:
         raise AdapterError(
-            str(exc),
-            field="Ground Truth Answer",
-            fix="numbers for decimal/integer, MM/DD/YYYY or ('W weeks', 'D days') for date",
-        ) from None
+            f"unknown output type {output_type!r}", field="Output Type", fix=f"one of {', '.join(OUTPUT_TYPES)}"
+        )
     return case
 
 

@@ -78,6 +78,7 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]]) -> list[dict
                 "id": row["id"],
                 "task": row["task"],
                 "calculator": meta.get("calculator"),
+                "edition": meta.get("edition"),  # calculator definitions of the gold (issue 16)
                 "format_ok": [p.ok for p in parsed],
                 "format_reasons": [p.reason for p in parsed if not p.ok],
                 "correct": [bool(s and s > 0.5) for s in scores],
@@ -138,6 +139,12 @@ def summarize(graded: list[dict[str, Any]], *, k: int, seen_calculators: set[str
         "per_category": {c: rates(v) for c, v in sorted(by_cat.items())},
         "per_calculator": per_calc,
         "seen_vs_unseen": {"seen": rates(seen), "unseen": rates(unseen)},
+        # Calculator rows by the edition their golds follow (source, v1.0, verified; "unrecorded" for rows
+        # built before editions): a model is graded with the definitions of the row's benchmark edition.
+        "per_edition": {
+            e: rates([g for g in graded if g["calculator"] and (g.get("edition") or "unrecorded") == e])
+            for e in sorted({g.get("edition") or "unrecorded" for g in graded if g["calculator"]})
+        },
     }
 
 

@@ -29,11 +29,20 @@ CALCULATOR_TASKS = ("medcalc", "calc")
 
 
 @cache
-def card(calculator_id: str) -> str:
-    """The calculator's card, as `ehrmind calc show` prints it (without the worked example)."""
+def card(calculator_id: str, edition: str | None = None) -> str:
+    """The calculator's card, as `ehrmind calc show [--edition E]` prints it (without the worked example):
+    the definition of the row's edition (a Verified MELD row gets the MELD 3.0 card)."""
     import calculators
 
-    return calculators.get(calculator_id).describe()
+    calc = calculators.get(calculator_id)
+    return calc.describe() if edition in (None, "source") else calc.describe(edition)
+
+
+def _edition_of(row: dict[str, Any]) -> str | None:
+    """The calculator edition recorded in the row's meta (issue 16), None when absent."""
+    value = row.get("meta")
+    data = json.loads(value) if isinstance(value, str) else (value or {})
+    return data.get("edition") if isinstance(data, dict) else None
 
 
 def calculator_of(row: dict[str, Any]) -> str | None:
@@ -48,13 +57,13 @@ def calculator_of(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _block(calculator_id: str) -> str:
-    return f"{CARD_OPEN}{card(calculator_id)}{CARD_CLOSE}"
+def _block(calculator_id: str, edition: str | None = None) -> str:
+    return f"{CARD_OPEN}{card(calculator_id, edition)}{CARD_CLOSE}"
 
 
 def has_card(row: dict[str, Any]) -> bool:
     calc = calculator_of(row)
-    return calc is not None and _user(row)["content"].startswith(_block(calc))
+    return calc is not None and _user(row)["content"].startswith(_block(calc, _edition_of(row)))
 
 
 def _user(row: dict[str, Any]) -> dict[str, str]:
@@ -77,7 +86,7 @@ def open_book_row(row: dict[str, Any]) -> dict[str, Any]:
     calc = calculator_of(row)
     if calc is None or has_card(row):
         return row
-    return _with_user(row, _block(calc) + _user(row)["content"], True)
+    return _with_user(row, _block(calc, _edition_of(row)) + _user(row)["content"], True)
 
 
 def closed_book_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +95,7 @@ def closed_book_row(row: dict[str, Any]) -> dict[str, Any]:
         return row
     calc = calculator_of(row)
     assert calc is not None  # has_card implies a calculator
-    return _with_user(row, _user(row)["content"].removeprefix(_block(calc)), False)
+    return _with_user(row, _user(row)["content"].removeprefix(_block(calc, _edition_of(row))), False)
 
 
 def open_book_rows(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

@@ -86,6 +86,14 @@ def write_training_report(run_dir: Path, *, title: str, extra: dict[str, Any] | 
     return _write(run_dir, "\n".join(lines) + "\n")
 
 
+def _editions_line(per_edition: dict[str, dict[str, Any]]) -> str:
+    """'- Calculator editions: verified 55 rows (pass@1 40.0%)': which definitions the golds follow."""
+    if not per_edition:
+        return "- Calculator editions: no calculator rows"
+    parts = [f"{e} {v['n']} rows (pass@1 {v.get('pass@1', 0):.1%})" for e, v in per_edition.items()]
+    return "- Calculator editions (definitions of the golds): " + "; ".join(parts)
+
+
 def write_eval_report(run_dir: Path, metrics: dict[str, Any]) -> Path:
     import matplotlib
 
@@ -107,6 +115,7 @@ def write_eval_report(run_dir: Path, metrics: dict[str, Any]) -> Path:
         "",
         f"- Format compliance: **{metrics['format_compliance']:.1%}**",
         "- " + "; ".join(f"{c}: **{overall.get(c, 0):.1%}**" for c in pass_cols),
+        _editions_line(metrics.get("per_edition") or {}),
         "",
         "## Per task",
         _md_table(["task", "n", *pass_cols], rate_rows(metrics["per_task"])),

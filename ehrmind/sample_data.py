@@ -77,7 +77,7 @@ def sample_rows(
                     "gold": json.dumps(gold),
                     "patient_id": patient_id,
                     "split": split,
-                    "meta": json.dumps({"calculator": calc.id, "inputs": values, "source": "synthetic"}),
+                    "meta": json.dumps({"calculator": calc.id, "inputs": values, "source": "synthetic", "edition": calc.edition}),
                     "completion": DEFAULT_FORMAT.render(result.rationale, result.value),
                 }
             )

@@ -196,7 +196,7 @@ def calculator_rows(
             patient = f"synth-{seed}-{calc.id}-{i}"
             meta = {"calculator": calc.id, "inputs": _json_safe(case.written), "canonical": False,
                     "inputs_canonical": _json_safe(case.values), "source": "synthetic", "rare": i in rare_at,
-                    "rare_scenario": case.scenario.what if case.scenario else None}  # fmt: skip
+                    "rare_scenario": case.scenario.what if case.scenario else None, "edition": calc.edition}  # fmt: skip
             rows.append({"id": f"synth/calc/{calc.id}/{seed}/{i}", "task": "calc",
                          "prompt": chat_prompt(case.note, question_for(calc), gold), "gold": json.dumps(gold),
                          "patient_id": patient, "split": _split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from rewards.common import AnswerReward, check_score
+from rewards.common import AnswerReward, check_score, parse_meta
 from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, Scores, register
@@ -64,15 +64,25 @@ def _exact(kind: str, answer: Any, gold: Gold) -> bool:
 
 
 @cache
-def calculator_output(calculator_id: str) -> tuple[float | None, str | None]:
-    """(rel_tol, unit) a calculator declares for its output; an unknown id is a gold bug."""
+def calculator_output(calculator_id: str, edition: str | None = None) -> tuple[float | None, str | None]:
+    """(rel_tol, unit) a calculator declares for its output in `edition` (the row's `meta.edition`; None:
+    the primary source); an unknown id or edition is a gold bug."""
     import calculators
+    from calculators.editions import EditionError, for_edition
 
     try:
-        calc = calculators.get(calculator_id)
-    except (calculators.UnknownCalculatorError, ModuleNotFoundError) as exc:
-        raise GoldError(f"gold.calculator={calculator_id!r} is not a registered calculator ({exc})") from None
+        calc = for_edition(calculators.get(calculator_id), edition)
+    except (calculators.UnknownCalculatorError, ModuleNotFoundError, EditionError) as exc:
+        raise GoldError(f"gold.calculator={calculator_id!r} (edition {edition!r}): {exc}") from None
     return calc.output.rel_tol, calc.output.unit
+
+
+def row_edition(columns: Mapping[str, Any], row: int) -> str | None:
+    """The calculator edition the row was built with (`meta.edition`, issue 16), None when not recorded."""
+    metas = columns.get("meta")
+    if metas is None or isinstance(metas, str | bytes) or row >= len(metas):
+        return None
+    return parse_meta(metas[row]).get("edition")
 
 
 @register("medcalc_accuracy")
@@ -89,19 +99,24 @@ class MedcalcAccuracy(AnswerReward):
             calculator_output(gold.calculator)
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
+        # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
+        from calculators.answers import medcalc_correct
+
         kind = gold.kind
         if kind == "decimal":
             x = parse_number(answer, target_unit=gold.unit, analyte=gold.analyte)
             lower, upper = gold.lower, gold.upper
             if lower is None:  # check_gold made sure there is a calculator
-                rel_tol, _ = calculator_output(gold.calculator)
+                rel_tol, _ = calculator_output(gold.calculator, row_edition(columns, row))
                 tol = (rel_tol or 0.0) * abs(gold.value)
                 lower, upper = gold.value - tol, gold.value + tol
-            ok = lower - ABS_EPS <= x <= upper + ABS_EPS
+            ok = medcalc_correct("decimal", x, lower=lower, upper=upper)
         elif kind == "integer":
-            ok = round(parse_number(answer)) == gold.value
+            ok = medcalc_correct("integer", parse_number(answer), gold.value)
+        elif kind == "date":
+            ok = medcalc_correct("date", parse_date(answer), gold.value)
         else:
-            ok = _exact(kind, answer, gold)
+            ok = medcalc_correct("weeks_days", parse_weeks_days(answer), gold.value)
         return self.correct_score if ok else self.wrong_score
 
 
@@ -122,7 +137,7 @@ class CalcAccuracy(AnswerReward):
         kind = gold.kind
         if kind == "decimal":
             if gold.calculator is not None:
-                rel_tol, calc_unit = calculator_output(gold.calculator)
+                rel_tol, calc_unit = calculator_output(gold.calculator, row_edition(columns, row))
                 unit = gold.unit or calc_unit
                 x = parse_number(answer, target_unit=unit, analyte=gold.analyte)
                 ok = abs(x - gold.value) <= (rel_tol or 0.0) * abs(gold.value) + ABS_EPS

@@ -55,7 +55,13 @@ CALCULATOR = Calculator(
             ("respiratory rate",),
         ),
         _num("fio2", "Fraction of inspired oxygen", "%", (20.0, 100.0), ("FiO2",)),
-        _num("pao2", "Arterial PaO2", "mm[Hg]", (10, 700), ("PaO2",)),
+        _num(
+            "pao2",
+            "Arterial PaO2",
+            "mm[Hg]",
+            (10, 700),
+            ("PaO2", "Partial pressure of oxygen (PaO₂) for Apache II"),
+        ),
         _num("paco2", "Arterial PaCO2", "mm[Hg]", (5, 200), ("PaCO2",)),
         _num("a_a_gradient", "Alveolar-arterial O2 gradient (A-aDO2)", "mm[Hg]", (0, 700), ("A-a gradient",)),
         _num("ph", "Arterial pH", None, (6.5, 8.0), ("pH",)),
@@ -89,6 +95,20 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "APACHE II score"),
+    missing_data={
+        name: "not measured → 0 points (assumed normal), APACHE II's convention for unmeasured physiology "
+        "(Knaus 1985 scores the values obtained); the rationale says 'not recorded'"
+        for name in ("temperature", "map", "heart_rate", "respiratory_rate", "ph", "bicarbonate", "sodium",
+                     "potassium", "creatinine", "hematocrit", "wbc", "gcs")
+    } | {
+        "systolic_bp": "used only to compute a MAP that is not given (MAP = (SBP + 2 × DBP) / 3)",
+        "diastolic_bp": "used only to compute a MAP that is not given",
+        "fio2": "not measured → PaO2 scored as if FiO2 < 0.5 (room air)",
+        "pao2": "not measured (and no A-a gradient) → oxygenation 0 points (assumed normal)",
+        "paco2": "only needed to compute the A-a gradient when FiO2 ≥ 0.5 and no gradient is given",
+        "a_a_gradient": "with FiO2 ≥ 0.5: computed from PaO2 and PaCO2 when not given; else an error",
+        "admission_type": "needed only with a chronic health finding; not reported then → an error",
+    },
     citation=Citation(
         "Knaus WA, Draper EA, Wagner DP, Zimmerman JE. APACHE II: a severity of disease classification "
         "system. Crit Care Med 1985;13:818-29.",
@@ -99,6 +119,12 @@ CALCULATOR = Calculator(
         criteria=CRITERIA,
         note="Worst value of each variable in the first 24 hours; unmeasured variables score 0.",
     ),
+    medcalc_ignore={
+        "Chronic renal failure": "Knaus 1985 (table 1) doubles the creatinine points for acute renal failure "
+        "only; chronic renal failure changes no APACHE II item (MedCalc-Bench's code adds creatinine bands "
+        "for it that are not in the source). Dialysis-dependent renal failure belongs to the chronic health "
+        "finding, which the benchmark extracts separately.",
+    },
     notes="MedCalc-Bench Verified: its code looks the chronic-health finding up under a name its entities never "
     "use, so chronic health points are never added; ours: 5 (nonoperative or emergency postoperative) or 2 "
     "(elective postoperative); source: Knaus 1985, table 1. MedCalc-Bench Verified: A-a gradient > 499 → 4 "

@@ -176,6 +176,11 @@ CALCULATOR = Calculator(
         *[common.yes_no(name, label, keys) for name, label, _, keys in FACTORS],
     ),
     output=Output("integer", "Caprini score"),
+    missing_data={
+        "surgery_type": "not reported → none (0), MedCalc-Bench's default",
+        "mobility": "not reported → normal/ambulatory (0), MedCalc-Bench's default",
+        "bmi": "not reported → not > 25 kg/m² (0)",
+    },
     citation=Citation(
         "Caprini JA. Thrombosis risk assessment as a guide to quality patient care. Dis Mon 2005;51:70-8.",
         doi="10.1016/j.disamonth.2005.02.003",
@@ -196,6 +201,11 @@ CALCULATOR = Calculator(
             *[flag(name, points, label) for name, label, points, _ in FACTORS],
         ),
     ),
+    medcalc_ignore={
+        "sex": "context only: Caprini's women-only risk factors are findings of their own (pregnancy or "
+        "postpartum, hormonal therapy, adverse pregnancy history; Caprini 2005), which the benchmark does "
+        "not extract; sex itself scores no point.",
+    },
     notes="MedCalc-Bench Verified: previous DVT and previous PE score 3 points each, and BMI > 25 scores 2 (its "
     "explanation header says 1); ours: history of DVT/PE is one 3-point factor, BMI > 25 scores 1; source: "
     "Caprini 2005 (risk factor assessment form).",

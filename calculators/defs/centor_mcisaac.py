@@ -9,19 +9,18 @@ defaults to absent, so an unreported cough earns the "no cough" point (MedCalc-B
 same; its v1.0 entity "Cough Absent" is inverted on import).
 """
 
-from dataclasses import replace
 from typing import Any
 
 from calculators import common
 from calculators.formula import fmt
-from calculators.medcalc import values_from_entities
+from calculators.medcalc import inputs_from_keys
 from calculators.points import PointScore, bands, flag, rule
 from calculators.spec import Calculator, Citation, Example, Input, Output
 
 
 def _from_medcalc(entities: dict[str, Any]) -> dict[str, Any]:
     """Benchmark entities carry the criterion ("Cough Absent"); our input is the finding ("cough")."""
-    values = values_from_entities(replace(CALCULATOR, from_medcalc=None), entities)
+    values = inputs_from_keys(CALCULATOR, entities)
     if "Cough Absent" in entities:
         values["cough"] = not bool(entities["Cough Absent"])
     return values
@@ -82,6 +81,7 @@ CALCULATOR = Calculator(
         note="≤ 0: no test or antibiotic; 1-3: culture or rapid test; ≥ 4: culture and treat (McIsaac 1998).",
     ),
     from_medcalc=_from_medcalc,
+    medcalc_keys=("Cough Absent",),
     notes="MedCalc-Bench v1.0: an unreported 'Cough Absent' earns no point; ours: an unreported cough is "
     "absent, so the no-cough point is given (as MedCalc-Bench Verified does); source: McIsaac 1998 item "
     "'absence of cough' with the project rule that unreported findings are absent. "

@@ -48,7 +48,7 @@ CALCULATOR = Calculator(
     inputs=(
         common.age(),
         common.yes_no("myocardial_infarction", "Myocardial infarction (history)", ("Myocardial infarction",)),
-        common.yes_no("chf", "Congestive heart failure", ("Congestive Heart Failure",)),
+        common.yes_no("chf", "Congestive heart failure", ("Congestive Heart Failure", "Congestive Heart Faliure")),
         common.yes_no(
             "peripheral_vascular_disease", "Peripheral vascular disease", ("Peripheral vascular disease",)
         ),
@@ -59,7 +59,7 @@ CALCULATOR = Calculator(
         ),
         common.yes_no("dementia", "Dementia", ("Dementia",)),
         common.yes_no(
-            "chronic_pulmonary_disease", "Chronic pulmonary disease", ("Chronic Pulmonary Disease",)
+            "chronic_pulmonary_disease", "Chronic pulmonary disease", ("Chronic Pulmonary Disease", "Chronic Obstructive Pulmonary Disease")
         ),
         common.yes_no(
             "connective_tissue_disease", "Connective tissue disease", ("Connective tissue disease",)
@@ -81,7 +81,7 @@ CALCULATOR = Calculator(
             "diabetes",
             "Diabetes mellitus",
             DIABETES,
-            ("Diabetes mellitus",),
+            ("Diabetes mellitus", "Diabetes mellitus criteria for CCI rule"),
             {
                 "none": "none or diet-controlled",
                 "diet-controlled": "none or diet-controlled",
@@ -95,19 +95,29 @@ CALCULATOR = Calculator(
             "renal_disease",
             "Moderate to severe chronic kidney disease",
             ("Moderate to severe Chronic Kidney Disease",),
+            aliases={"severe": "yes", "moderate": "yes", "moderate to severe": "yes"},
         ),
         _graded(
             "solid_tumor",
             "Solid tumour",
             TUMOR,
             ("Solid tumor",),
-            {"localised": "localized", "no": "none", "metastasized": "metastatic"},
+            # MedCalc-Bench v1.0 also writes the finding as True/False: a solid tumour with no metastasis
+            # reported is Charlson's "any tumor" (2 points); metastatic (6) must be stated.
+            {"localised": "localized", "no": "none", "metastasized": "metastatic", "True": "localized",
+             "False": "none"},
         ),
         common.yes_no("leukemia", "Leukaemia", ("Leukemia",)),
         common.yes_no("lymphoma", "Lymphoma", ("Lymphoma",)),
         common.yes_no("aids", "AIDS (not just HIV positive)", ("AIDS",)),
     ),
     output=Output("integer", "Charlson Comorbidity Index"),
+    missing_data={
+        "liver_disease": "not reported → none (0), as MedCalc-Bench does (calculator_implementations/cci.py)",
+        "diabetes": "not reported → none or diet-controlled (0), as MedCalc-Bench does",
+        "solid_tumor": "not reported, or False → none (0); True without a stage → localized (2, Charlson "
+        "1987's 'any tumor'); metastatic (6) must be stated. MedCalc-Bench adds 1 point for True",
+    },
     citation=Citation(
         "Charlson ME, Pompei P, Ales KL, MacKenzie CR. A new method of classifying prognostic comorbidity "
         "in longitudinal studies: development and validation. J Chronic Dis 1987;40:373-83.",

@@ -94,6 +94,10 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "Child-Pugh score"),
+    missing_data={
+        "ascites": "not reported → absent (1 point), MedCalc-Bench's default for an unreported finding",
+        "encephalopathy": "not reported → none (1 point), MedCalc-Bench's default",
+    },
     citation=Citation(
         "Pugh RNH, Murray-Lyon IM, Dawson JL, Pietroni MC, Williams R. Transection of the oesophagus for "
         "bleeding oesophageal varices. Br J Surg 1973;60(8):646-9.",

@@ -55,5 +55,10 @@ CALCULATOR = Calculator(
         # Male below κ: 142 × (0.8/0.9)^-0.302 × 0.9938^40 = 114.735 (hand calculation).
         Example({"creatinine": "0.8 mg/dL", "age": 40, "sex": "male"}, 114.735,
                 "hand calculation from the published formula (Inker 2021)", abs_tol=0.05),
+        # Male above κ, the branch MedCalc-Bench gets wrong (κ 0.7 there gives 52.8): the National Kidney
+        # Foundation's CKD-EPI 2021 calculator (kidney.org) reports 71 for a 55-year-old man with Scr
+        # 1.2 mg/dL (142 × (1.2/0.9)^-1.200 × 0.9938^55 = 71.42; the calculator shows whole numbers).
+        Example({"creatinine": "1.2 mg/dL", "age": 55, "sex": "male"}, 71,
+                "National Kidney Foundation CKD-EPI 2021 calculator (kidney.org), as published", abs_tol=0.5),
     ),
 )

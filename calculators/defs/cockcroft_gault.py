@@ -9,19 +9,50 @@ al. 2012, who compared weight descriptors by BMI class), written as an explicit 
   BMI < 18.5 (underweight)      → actual body weight;
   18.5 ≤ BMI < 25 (normal)      → min(ideal body weight, actual body weight);
   BMI ≥ 25 (overweight/obese)   → adjusted body weight = IBW + 0.4 × (actual − IBW),
-with IBW by Devine (see ideal_body_weight). See `notes` for the one boundary where we differ.
+with IBW by Devine (see ideal_body_weight). See `notes` for the one boundary where we differ; the `v1.0` and
+`verified` editions (calculators.editions) use MedCalc-Bench's band instead (normal up to 24.9 inclusive).
 """
 
 import sympy as sp
 
 from calculators import common
 from calculators.defs._body_weight import ABW, DEVINE_NOTE, DEVINE_STEPS, adult_height
+from calculators.editions import Variant
 from calculators.formula import Formula, Step, symbols_for
 from calculators.spec import Calculator, Citation, Example, Output
 
 age, weight, height, scr, female = symbols_for("age", "weight", "height", "creatinine", "sex_female")
 height_m, bmi, ibw, abw = symbols_for("height_m", "bmi", "ibw", "abw")
 dosing_weight, sex_factor = symbols_for("dosing_weight", "sex_factor")
+
+
+
+def _formula(normal: sp.Basic) -> Formula:
+    """The steps, with `normal` the upper end of the normal-weight band (the one edition difference)."""
+    return Formula(
+        steps=(
+            Step("height_m", height / 100, "Height in metres"),
+            Step("bmi", weight / height_m**2, "BMI (kg/m²)"),
+            *DEVINE_STEPS,
+            ABW,
+            Step(
+                "dosing_weight",
+                sp.Piecewise(
+                    (weight, bmi < sp.Float(18.5)),
+                    (sp.Min(ibw, weight), sp.And(bmi >= sp.Float(18.5), normal)),
+                    (abw, True),
+                ),
+                "Dosing weight (by BMI: underweight actual, normal min(IBW, actual), overweight adjusted)",
+            ),
+            Step("sex_factor", sp.Piecewise((sp.Float(0.85), sp.Eq(female, 1)), (1, True)), "Sex factor"),
+            Step(
+                "crcl",
+                sp.UnevaluatedExpr(140 - age) * dosing_weight * sex_factor / (72 * scr),
+                "Creatinine clearance",
+            ),
+        )
+    )
+
 
 CALCULATOR = Calculator(
     id="cockcroft_gault",
@@ -48,28 +79,35 @@ CALCULATOR = Calculator(
         doi="10.1159/000180580",
         pmid="1244564",
     ),
-    method=Formula(
-        steps=(
-            Step("height_m", height / 100, "Height in metres"),
-            Step("bmi", weight / height_m**2, "BMI (kg/m²)"),
-            *DEVINE_STEPS,
-            ABW,
-            Step(
-                "dosing_weight",
-                sp.Piecewise(
-                    (weight, bmi < sp.Float(18.5)),
-                    (sp.Min(ibw, weight), sp.And(bmi >= sp.Float(18.5), bmi < 25)),
-                    (abw, True),
+    method=_formula(normal=bmi < 25),
+    editions=(
+        Variant(
+            editions=("v1.0", "verified"),
+            differs="normal weight is 18.5 ≤ BMI ≤ 24.9 (a BMI in (24.9, 25) gets the adjusted weight)",
+            citation=Citation(
+                "MedCalc-Bench v1.0 and Verified, calculator_implementations/creatinine_clearance.py (weight "
+                "band 'normal' = 18.5 ≤ BMI ≤ 24.9 on the unrounded BMI)"
+            ),
+            changes={
+                "method": _formula(normal=bmi <= sp.Float(24.9)),
+                "examples": (
+                    # Hand calculation at the band edge: BMI = 80.838 / 1.8² = 24.95 > 24.9 → adjusted weight
+                    # 74.992 + 0.4 × (80.838 − 74.992) = 77.330 kg; CrCl = 80 × 77.330 / 86.4 = 71.602 mL/min.
+                    Example(
+                        {"age": 60, "sex": "male", "weight": "80.838 kg", "height": "180 cm",
+                         "creatinine": "1.2 mg/dL"},
+                        71.6023,
+                        "hand calculation from MedCalc-Bench's weight bands (creatinine_clearance.py)",
+                    ),  # fmt: skip
+                    # Hand calculation inside the band: BMI 24.69 → min(IBW 74.992, 80) = 74.992 kg, as in source.
+                    Example(
+                        {"age": 60, "sex": "male", "weight": "80 kg", "height": "180 cm", "creatinine": "1.2 mg/dL"},
+                        69.4372,
+                        "hand calculation from MedCalc-Bench's weight bands (creatinine_clearance.py)",
+                    ),
                 ),
-                "Dosing weight (by BMI: underweight actual, normal min(IBW, actual), overweight adjusted)",
-            ),
-            Step("sex_factor", sp.Piecewise((sp.Float(0.85), sp.Eq(female, 1)), (1, True)), "Sex factor"),
-            Step(
-                "crcl",
-                sp.UnevaluatedExpr(140 - age) * dosing_weight * sex_factor / (72 * scr),
-                "Creatinine clearance",
-            ),
-        )
+            },
+        ),
     ),
     notes="MedCalc-Bench: normal weight is 18.5 ≤ BMI ≤ 24.9, so a BMI in (24.9, 25) gets the adjusted "
     "weight; ours: normal below 25.0 (WHO cut-off), so that BMI gets min(IBW, actual); source: WHO BMI "

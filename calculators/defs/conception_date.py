@@ -37,6 +37,9 @@ CALCULATOR = Calculator(
     "and the usual cycle length.",
     inputs=(preg.lmp(), preg.cycle_length()),
     output=Output("date", "Estimated date of conception"),
+    missing_data={
+        "cycle_length": "not reported → 28 days, the standard cycle (ovulation on day 14)",
+    },
     citation=preg.ACOG_700,
     method=Procedure(
         _conception_date,

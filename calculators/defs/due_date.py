@@ -41,6 +41,9 @@ CALCULATOR = Calculator(
     "the usual cycle length.",
     inputs=(preg.lmp(), preg.cycle_length()),
     output=Output("date", "Estimated due date"),
+    missing_data={
+        "cycle_length": "not reported → 28 days, Naegele's rule's standard cycle (no adjustment)",
+    },
     citation=preg.ACOG_700,
     method=Procedure(
         _due_date,

@@ -9,11 +9,10 @@ absent, so an unreported cough/coryza earns the "no cough or coryza" point. MedC
 criterion ("Absence of cough or coryza") and is inverted on import.
 """
 
-from dataclasses import replace
 from typing import Any
 
 from calculators import common
-from calculators.medcalc import values_from_entities
+from calculators.medcalc import inputs_from_keys
 from calculators.points import PointScore, flag, rule
 from calculators.spec import Calculator, Citation, Example, Output
 
@@ -22,7 +21,7 @@ _ABSENCE_KEY = "Absence of cough or coryza"
 
 def _from_medcalc(entities: dict[str, Any]) -> dict[str, Any]:
     """Benchmark entities carry the criterion; our input is the finding."""
-    values = values_from_entities(replace(CALCULATOR, from_medcalc=None), entities)
+    values = inputs_from_keys(CALCULATOR, entities)
     if _ABSENCE_KEY in entities:
         values["cough_or_coryza"] = not bool(entities[_ABSENCE_KEY])
     return values
@@ -72,6 +71,14 @@ CALCULATOR = Calculator(
         "or rapid test (Little 2013 BMJ 347:f5806).",
     ),
     from_medcalc=_from_medcalc,
+    medcalc_keys=(_ABSENCE_KEY,),
+    medcalc_ignore={
+        "Occipital, parietal or temporal scalp hematoma; history of level of conciousness (LOC) ≥5 sec; not "
+        "acting normally per parent or severe mechanism of injury?": "a PECARN head-injury criterion that "
+        "leaks into FeverPAIN rows; FeverPAIN (Little 2013) has no such item.",
+        "Altered mental status for PECARN head injury criteria": "a PECARN head-injury criterion that leaks "
+        "into FeverPAIN rows; FeverPAIN (Little 2013) has no such item.",
+    },
     notes="MedCalc-Bench (v1.0 and Verified): an unreported 'Absence of cough or coryza' earns no point; "
     "ours: an unreported cough/coryza is absent, so the point is given, consistent with every other "
     "unreported finding (and with the benchmark's own Centor convention); source: Little 2013 item 'No "

@@ -26,6 +26,18 @@ _MOTOR = {
 }
 
 _NOT_TESTABLE_HELP = "a component that is not testable has no score; the total cannot be computed"
+# MDCalc (GCS, updated May 2019): "The Score cannot be calculated if one or other of the component criteria
+# is not testable"; glasgowcomascale.org FAQ: record "NT", do not use 1, do not report a total score.
+_NOT_TESTABLE = {
+    "not testable": "a component that is not testable has no score, so the GCS total is undefined "
+    "(Teasdale et al., glasgowcomascale.org FAQ; MDCalc GCS); MedCalc-Bench scores it 4",
+}
+# MDCalc (GCS, updated May 2019): "The Score cannot be calculated if one or other of the component criteria
+# is not testable"; glasgowcomascale.org FAQ: record "NT", do not use 1, do not report a total score.
+_NOT_TESTABLE = {
+    "not testable": "a component that is not testable has no score, so the GCS total is undefined "
+    "(Teasdale et al., glasgowcomascale.org FAQ; MDCalc GCS); MedCalc-Bench scores it 4",
+}
 
 CALCULATOR = Calculator(
     id="glasgow_coma_scale",
@@ -53,6 +65,7 @@ CALCULATOR = Calculator(
             },
             medcalc_keys=("Best eye response",),
             help=_NOT_TESTABLE_HELP,
+            rejects=_NOT_TESTABLE,
         ),
         Input(
             "verbal",
@@ -71,6 +84,7 @@ CALCULATOR = Calculator(
             },
             medcalc_keys=("Best verbal response",),
             help=_NOT_TESTABLE_HELP,
+            rejects=_NOT_TESTABLE,
         ),
         Input(
             "motor",
@@ -96,9 +110,17 @@ CALCULATOR = Calculator(
             },
             medcalc_keys=("Best motor response",),
             help=_NOT_TESTABLE_HELP,
+            rejects=_NOT_TESTABLE,
         ),
     ),
     output=Output("integer", "Glasgow Coma Scale"),
+    missing_data={
+        name: "required; 'not testable' is refused because the total is then undefined (MDCalc GCS: 'The "
+        "Score cannot be calculated if one or other of the component criteria is not testable'; "
+        "glasgowcomascale.org FAQ: record NT, do not report a total). MedCalc-Bench scores a not-testable "
+        "eye or verbal response 4."
+        for name in ("eye", "verbal", "motor")
+    },
     citation=Citation(
         "Teasdale G, Jennett B. Assessment of coma and impaired consciousness. A practical scale. "
         "Lancet 1974;2(7872):81-4. Six-level motor response: Teasdale G, Jennett B. Assessment and "

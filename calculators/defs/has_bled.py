@@ -21,7 +21,7 @@ CALCULATOR = Calculator(
     category="risk",
     description="1-year risk of major bleeding in patients with atrial fibrillation on anticoagulation.",
     inputs=(
-        common.yes_no("hypertension", "Uncontrolled hypertension (systolic > 160 mm Hg)", ("Hypertension",)),
+        common.yes_no("hypertension", "Uncontrolled hypertension (systolic > 160 mm Hg)", ("Hypertension", "Hypertension history")),
         common.yes_no(
             "renal_disease",
             "Abnormal renal function (dialysis, transplant, Cr ≥ 200 µmol/L)",
@@ -58,6 +58,9 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "HAS-BLED score"),
+    missing_data={
+        "alcohol_drinks_per_week": "not reported → 0 drinks (the alcohol criterion is not met)",
+    },
     citation=Citation(
         "Pisters R, Lane DA, Nieuwlaat R, de Vos CB, Crijns HJGM, Lip GYH. A novel user-friendly score "
         "(HAS-BLED) to assess 1-year risk of major bleeding in patients with atrial fibrillation: the Euro "

@@ -124,6 +124,11 @@ CALCULATOR = Calculator(
     "Ischemic Attacks History' entity; ours: a TIA counts as atherosclerotic disease (2 points); source: the "
     "HEART risk-factor item ('known atherosclerotic disease: prior MI, PCI/CABG, CVA/TIA, PAD') as the "
     "benchmark itself prints it.",
+    missing_data={
+        "history": "not reported → slightly suspicious (0), the lowest category (MedCalc-Bench's default)",
+        "ecg": "not reported → normal (0), the lowest category (MedCalc-Bench's default)",
+        "troponin": "not reported → ≤ normal limit (0), the lowest category (MedCalc-Bench's default)",
+    },
     citation=Citation(
         "Six AJ, Backus BE, Kelder JC. Chest pain in the emergency room: value of the HEART score. "
         "Neth Heart J 2008;16(6):191-6.",

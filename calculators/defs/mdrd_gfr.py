@@ -53,6 +53,10 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("decimal", "eGFR", unit="mL/min/{1.73_m2}"),
+    missing_data={
+        "race": "not stated → 'other' (race coefficient 1.0), as MedCalc-Bench does; the equation's 1.212 "
+        "applies only when Black race is stated (Levey 2006)",
+    },
     citation=Citation(
         "Levey AS, Coresh J, Greene T, et al. Using standardized serum creatinine values in the Modification "
         "of Diet in Renal Disease Study equation for estimating glomerular filtration rate. "

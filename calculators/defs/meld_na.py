@@ -8,6 +8,11 @@
 3. If MELD(i) > 11: MELD = MELD(i) + 1.32 × (137 − Na) − 0.033 × MELD(i) × (137 − Na); otherwise MELD = MELD(i).
 4. The score is a whole number (rounded half up) with a maximum of 40.
 
+Editions (calculators.editions): `source` and `v1.0` compute this MELD-Na. MedCalc-Bench Verified keeps the
+name "MELD Na (UNOS/OPTN)" but computes OPTN MELD 3.0 (Kim et al. 2021; OPTN policy since 13 July 2023), which
+adds sex and albumin, bounds creatinine at 3.0 mg/dL (3.0 with dialysis), rounds once at the end and bounds the
+score to 6-40; candidates aged 12-17 get 7.33 in place of 6 + 1.33 × female. That is the `verified` variant below.
+
 Why the rounding in step 2 is not an intermediate-rounding bug: the OPTN policy defines MELD(i) that way,
 so the rounded value is the published definition. Allocation uses whole-number scores (6-40), so we round
 the final score too and declare an integer output.
@@ -16,6 +21,7 @@ the final score too and declare an integer output.
 import sympy as sp
 
 from calculators import common
+from calculators.editions import Variant
 from calculators.formula import Formula, Step, symbols_for
 from calculators.spec import Calculator, Citation, Example, Input, Output
 
@@ -25,6 +31,53 @@ cr_b, bili_b, inr_b, na_b, gap = symbols_for(
 )
 raw, meld_i, meld, rounded = symbols_for("meld_i_raw", "meld_i", "meld", "meld_rounded")
 HALF = sp.Rational(1, 2)
+
+# -- MELD 3.0 (the `verified` edition) ---------------------------------------------------------------------
+alb, age, female = symbols_for("albumin", "age", "sex_female")
+alb_b, ln_bili, ln_cr, m3_raw, m3_rounded = symbols_for(
+    "albumin_used", "ln_bilirubin", "ln_creatinine", "meld3_raw", "meld3_rounded"
+)
+MELD3_CITATION = Citation(
+    "Kim WR, Mannalithara A, Heimbach JK, et al. MELD 3.0: The Model for End-Stage Liver Disease Updated for "
+    "the Modern Era. Gastroenterology 2021;161(6):1887-1895.e4; bounds, the 12-17 y constant and the 6-40 range: "
+    "OPTN Policy 9.1.D (MELD 3.0, effective 13 July 2023); as implemented by MedCalc-Bench Verified "
+    "(calculator_implementations/meldna.py).",
+    doi="10.1053/j.gastro.2021.08.050",
+    pmid="34481845",
+)
+MELD3 = Formula(
+    steps=(
+        Step(
+            "creatinine_used",
+            sp.Piecewise((3, sp.Eq(dialysis, 1)), (sp.Min(sp.Max(cr, 1), 3), True)),
+            "Creatinine bounded to 1.0-3.0 mg/dL (3.0 with dialysis)",
+        ),
+        Step("bilirubin_used", sp.Max(bili, 1), "Bilirubin, at least 1.0 mg/dL"),
+        Step("inr_used", sp.Max(inr, 1), "INR, at least 1.0"),
+        Step("sodium_used", sp.Min(sp.Max(na, 125), 137), "Sodium bounded to 125-137 mmol/L"),
+        Step("albumin_used", sp.Min(sp.Max(alb, sp.Float(1.5)), sp.Float(3.5)), "Albumin bounded to 1.5-3.5 g/dL"),
+        Step("ln_bilirubin", sp.log(bili_b), "ln(bilirubin)"),
+        Step("ln_creatinine", sp.log(cr_b), "ln(creatinine)"),
+        Step(
+            "meld3_raw",
+            sp.Piecewise((sp.Float(7.33), age < 18), (sp.Float(1.33) * female + 6, True))
+            + sp.Float(4.56) * ln_bili
+            + sp.Float(0.82) * (137 - na_b)
+            - sp.Float(0.24) * (137 - na_b) * ln_bili
+            + sp.Float(9.09) * sp.log(inr_b)
+            + sp.Float(11.14) * ln_cr
+            + sp.Float(1.85) * (sp.Float(3.5) - alb_b)
+            - sp.Float(1.83) * (sp.Float(3.5) - alb_b) * ln_cr,
+            "MELD 3.0 before rounding (7.33 for ages 12-17, else 6 + 1.33 if female)",
+        ),
+        Step("meld3_rounded", sp.floor(m3_raw + HALF), "Rounded to a whole number"),
+        Step(
+            "meld_3",
+            sp.Piecewise((6, m3_rounded < 6), (40, m3_rounded > 40), (m3_rounded, True)),
+            "MELD 3.0 (bounded to 6-40)",
+        ),
+    )
+)
 
 CALCULATOR = Calculator(
     id="meld_na",
@@ -93,6 +146,68 @@ CALCULATOR = Calculator(
             # expression stays one sympy can build (Min needs comparable arguments).
             Step("meld_na", sp.Piecewise((40, rounded > 40), (rounded, True)), "MELD-Na (at most 40)"),
         )
+    ),
+    editions=(
+        Variant(
+            editions=("verified",),
+            differs="OPTN MELD 3.0 (adds sex and albumin; creatinine bounded at 3.0; one final rounding; 6-40)",
+            citation=MELD3_CITATION,
+            changes={
+                "name": "MELD 3.0 (OPTN), MedCalc-Bench Verified's 'MELD Na (UNOS/OPTN)'",
+                "description": "Model for End-Stage Liver Disease 3.0 (sex, bilirubin, sodium, INR, creatinine, "
+                "albumin), OPTN liver allocation since July 2023.",
+                "inputs": (
+                    common.creatinine(),
+                    common.lab("bilirubin", "Total bilirubin", "mg/dL", "bilirubin", (0.1, 80.0), ("Bilirubin",)),
+                    Input(
+                        "inr",
+                        "International normalized ratio (INR)",
+                        range=(0.5, 20.0),
+                        medcalc_keys=("international normalized ratio",),
+                    ),
+                    common.sodium(),
+                    common.albumin(required=False, default=3.5),
+                    common.sex(required=False, default="male"),
+                    common.age(range=(12, 120), required=False, default=18),
+                    common.yes_no(
+                        "dialysis",
+                        "Dialysis at least twice, or CVVHD for at least 24 hours, in the past week",
+                        (
+                            "Dialysis at least twice in the past week",
+                            "Continuous veno-venous hemodialysis for ≥24 hours in the past week",
+                        ),
+                    ),
+                ),
+                "method": MELD3,
+                "output": Output("integer", "MELD 3.0 score"),
+                "examples": (
+                    # Hand calculation from the Kim 2021 equation: female 50 y, bilirubin 2.0, Na 130, INR 1.5,
+                    # Cr 1.5, albumin 2.8: 1.33 + 3.1607 + 5.74 − 1.1645 + 3.6857 + 4.5169 + 1.295 − 0.5194
+                    # + 6 = 24.044 → 24.
+                    Example(
+                        {"sex": "female", "age": 50, "bilirubin": "2.0 mg/dL", "sodium": "130 mmol/L",
+                         "inr": 1.5, "creatinine": "1.5 mg/dL", "albumin": "2.8 g/dL"},
+                        24,
+                        "hand calculation from the published MELD 3.0 equation (Kim 2021)",
+                    ),  # fmt: skip
+                    # Hand calculation, dialysis (Cr set to 3.0), male 60 y, bilirubin 1.0, INR 1.0, Na 137,
+                    # albumin 3.5: 6 + 11.14 × ln 3 = 6 + 12.2384 = 18.24 → 18.
+                    Example(
+                        {"sex": "male", "age": 60, "bilirubin": "1.0 mg/dL", "sodium": "137 mmol/L", "inr": 1.0,
+                         "creatinine": "1.2 mg/dL", "albumin": "3.5 g/dL", "dialysis": True},
+                        18,
+                        "hand calculation from the published MELD 3.0 equation (Kim 2021, OPTN dialysis rule)",
+                    ),  # fmt: skip
+                ),
+                "citation": MELD3_CITATION,
+                "missing_data": {
+                    "albumin": "not reported → 3.5 g/dL, the upper bound (no albumin term); MedCalc-Bench "
+                    "Verified's code requires albumin, yet its rows (e.g. the one-shot row) often lack it",
+                    "sex": "not reported → male (no female term), as MedCalc-Bench Verified's code assumes",
+                    "age": "not reported → adult (≥ 18), as MedCalc-Bench Verified's code assumes",
+                },
+            },
+        ),
     ),
     notes="MedCalc-Bench: multiplies 0.033 by the unrounded MELD(i)/10 in the sodium term of its explanation "
     "and reports a decimal; ours: MELD(i) rounded to the tenth then ×10 in both terms, final score rounded to a "

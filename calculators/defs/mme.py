@@ -6,7 +6,8 @@ oxymorphone 3, tapentadol 0.4, tramadol 0.2 (per mg); transdermal fentanyl 2.4 p
 delivery rate (a patch is not "doses per day": MME/day = rate × 2.4). Buccal/sublingual fentanyl uses
 0.13 per µg, the factor of CDC's MME conversion file (the 2022 table lists no transmucosal fentanyl).
 
-Buprenorphine has no CDC MME factor (a partial agonist; the CDC excludes it from MME totals);
+Editions (calculators.editions): `v1.0` and `verified` add buprenorphine at 10 MME per mg, the factor of
+MedCalc-Bench's table (the same in both releases). Buprenorphine has no CDC MME factor (a partial agonist; the CDC excludes it from MME totals);
 MedCalc-Bench uses 10 per mg. We refuse it with an explicit error rather than invent a number.
 MedCalc-Bench also records fentanyl patches as "mg" doses taken N times a day; such rows cannot be
 converted (a patch strength is a rate in µg/h) and are reported as unusable (docs/calculators.md, "mme").
@@ -15,6 +16,7 @@ converted (a patch strength is a rate in µg/h) and are reported as unusable (do
 from collections.abc import Mapping
 from typing import Any
 
+from calculators.editions import Variant
 from calculators.errors import InputError, Problem
 from calculators.formula import fmt
 from calculators.medcalc import EntityError
@@ -41,9 +43,14 @@ PATCH_MEDCALC = "fentanyl patch"
 _DOSE_RANGE = {"mg": (0.1, 2000.0), "ug": (1.0, 3200.0)}
 
 
-def _inputs() -> tuple[Input, ...]:
+# MedCalc-Bench v1.0 and Verified (calculator_implementations/mme.py): the CDC table plus buprenorphine at
+# 10 MME per mg, a factor the CDC does not publish (the `v1.0` and `verified` editions' definition).
+BENCHMARK_PER_DOSE = {**PER_DOSE, "buprenorphine": ("Buprenorphine", "mg", 10.0, "buprenorphine")}
+
+
+def _inputs(table: Mapping[str, tuple[str, str, float, str]] = PER_DOSE) -> tuple[Input, ...]:
     inputs: list[Input] = []
-    for name, (label, unit, _, _) in PER_DOSE.items():
+    for name, (label, unit, _, _) in table.items():
         inputs.append(
             Input(f"{name}_dose", f"{label} dose", unit=unit, range=_DOSE_RANGE[unit], required=False)
         )
@@ -61,11 +68,11 @@ def _inputs() -> tuple[Input, ...]:
     return tuple(inputs)
 
 
-def _mme(values: Mapping[str, Any]):
+def _mme(values: Mapping[str, Any], table: Mapping[str, tuple[str, str, float, str]] = PER_DOSE):
     lines: list[str] = []
     parts: list[float] = []  # MME/day of each opioid given
     missing: list[Problem] = []
-    for name, (label, unit, factor, _) in PER_DOSE.items():
+    for name, (label, unit, factor, _) in table.items():
         dose, per_day = values[f"{name}_dose"], values[f"{name}_per_day"]
         if dose is None and per_day is None:
             continue
@@ -105,9 +112,11 @@ def _mme(values: Mapping[str, Any]):
     return total, lines
 
 
-def _from_medcalc(entities: Mapping[str, Any]) -> dict[str, Any]:
+def _from_medcalc(
+    entities: Mapping[str, Any], table: Mapping[str, tuple[str, str, float, str]] = PER_DOSE
+) -> dict[str, Any]:
     """'<Drug> Dose': [v, unit] and '<Drug> Dose Per Day': [n, 'per day'] -> our inputs."""
-    by_benchmark_name = {medcalc: name for name, (_, _, _, medcalc) in PER_DOSE.items()}
+    by_benchmark_name = {medcalc: name for name, (_, _, _, medcalc) in table.items()}
     values: dict[str, Any] = {}
     for key, raw in entities.items():
         per_day = key.endswith(" Dose Per Day")
@@ -115,7 +124,7 @@ def _from_medcalc(entities: Mapping[str, Any]) -> dict[str, Any]:
         if drug == key:
             raise EntityError(f"unexpected MME entity {key!r}")
         lowered = drug.lower()
-        if lowered == "buprenorphine":
+        if lowered == "buprenorphine" and lowered not in by_benchmark_name:
             raise EntityError(
                 "buprenorphine has no CDC MME conversion factor (partial agonist, excluded "
                 "from MME totals by the CDC)"
@@ -151,6 +160,11 @@ CALCULATOR = Calculator(
     description="Total daily opioid dose expressed as oral morphine milligram equivalents (CDC 2022).",
     inputs=_inputs(),
     output=Output("decimal", "Morphine milligram equivalents (MME/day)"),
+    missing_data={
+        spec.name: "not reported → that opioid is not taken (0 MME/day); a dose needs its doses per day "
+        "and vice versa"
+        for spec in _inputs()
+    },
     citation=Citation(
         "Dowell D, Ragan KR, Jones CM, Baldwin GT, Chou R. CDC Clinical Practice Guideline for Prescribing "
         "Opioids for Pain - United States, 2022. MMWR Recomm Rep 2022;71(3):1-95 (MME conversion table); "
@@ -166,6 +180,52 @@ CALCULATOR = Calculator(
         + f"\ntransdermal fentanyl: MME/day = µg/h × {fmt(PATCH_FACTOR)}",
     ),
     from_medcalc=_from_medcalc,
+    # Every "<Drug> Dose" / "<Drug> Dose Per Day" key _from_medcalc reads (buprenorphine is read to refuse it
+    # with its reason rather than as an unmapped key).
+    medcalc_keys=tuple(
+        f"{drug} Dose{suffix}"
+        for drug in [*(medcalc for *_, medcalc in PER_DOSE.values()), PATCH_MEDCALC, "buprenorphine"]
+        for suffix in ("", " Per Day")
+    ),
+    editions=(
+        Variant(
+            editions=("v1.0", "verified"),
+            differs="buprenorphine counted at 10 MME per mg (no CDC factor; refused in source); Verified labels "
+            "the output 'integer' (a decimal, graded as one)",
+            output_type={"verified": "integer"},
+            citation=Citation(
+                "MedCalc-Bench v1.0 and Verified, calculator_implementations/mme.py (CDC 2022 table plus "
+                "buprenorphine 10 MME/mg)"
+            ),
+            changes={
+                "inputs": _inputs(BENCHMARK_PER_DOSE),
+                "method": Procedure(
+                    lambda values: _mme(values, BENCHMARK_PER_DOSE),
+                    "MME/day = Σ dose × doses per day × factor\n"
+                    + "factors (MME per mg, fentanyl buccal per µg): "
+                    + ", ".join(f"{label} {fmt(factor)}" for label, _, factor, _ in BENCHMARK_PER_DOSE.values())
+                    + f"\ntransdermal fentanyl: MME/day = µg/h × {fmt(PATCH_FACTOR)}",
+                ),
+                "from_medcalc": lambda entities: _from_medcalc(entities, BENCHMARK_PER_DOSE),
+                "examples": (
+                    # Hand calculation with mme.py's table: buprenorphine 2 mg × 1 × 10 + morphine 10 mg × 2 × 1.
+                    Example(
+                        {"buprenorphine_dose": "2 mg", "buprenorphine_per_day": 1, "morphine_dose": "10 mg",
+                         "morphine_per_day": 2},
+                        40.0,
+                        "hand calculation from MedCalc-Bench's conversion table (mme.py)",
+                    ),  # fmt: skip
+                    # CDC 2022 footnote examples hold in these editions too: 20 + 30 = 50 MME/day.
+                    Example(
+                        {"hydrocodone_dose": "5 mg", "hydrocodone_per_day": 4, "oxycodone_dose": "10 mg",
+                         "oxycodone_per_day": 2},
+                        50.0,
+                        "CDC 2022 guideline, MME table footnote (worked examples)",
+                    ),  # fmt: skip
+                ),
+            },
+        ),
+    ),
     notes="MedCalc-Bench: gives buprenorphine a factor of 10 and treats fentanyl patches as mg doses taken "
     "N times a day (× 2.4 per mg); ours: buprenorphine is refused (no CDC factor) and a patch is a rate in "
     "µg/h × 2.4, so benchmark rows with patch doses in mg are reported as unusable; source: CDC 2022 "

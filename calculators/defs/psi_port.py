@@ -63,12 +63,12 @@ CALCULATOR = Calculator(
             "Neoplastic disease (active, or diagnosed within a year)",
             ("Neoplastic disease",),
         ),
-        common.yes_no("liver_disease", "Liver disease", ("Liver disease history",)),
-        common.yes_no("chf", "Congestive heart failure", ("Congestive Heart Failure",)),
+        common.yes_no("liver_disease", "Liver disease", ("Liver disease history", "Liver disease severity")),
+        common.yes_no("chf", "Congestive heart failure", ("Congestive Heart Failure", "Congestive Heart Faliure")),
         common.yes_no(
             "cerebrovascular_disease", "Cerebrovascular disease", ("Cerebrovascular disease history",)
         ),
-        common.yes_no("renal_disease", "Renal disease", ("Renal disease history",)),
+        common.yes_no("renal_disease", "Renal disease", ("Renal disease history", "Renal disease")),
         common.yes_no("altered_mental_status", "Altered mental status", ("Altered mental status",)),
         _num("respiratory_rate", "Respiratory rate", "/min", (0, 100), ("respiratory rate",)),
         common.systolic_bp(required=False),
@@ -79,13 +79,19 @@ CALCULATOR = Calculator(
         common.sodium(required=False),
         common.glucose(required=False),
         _num("hematocrit", "Haematocrit", "%", (5.0, 80.0), ("Hematocrit",)),
-        _num("pao2", "Arterial PaO2", "mm[Hg]", (10, 700), ("Partial pressure of oxygen",)),
+        _num("pao2", "Arterial PaO2", "mm[Hg]", (10, 700), ("Partial pressure of oxygen", "Partial pressure of oxygen (PaO₂) for Apache II")),
         _num("spo2", "O2 saturation (pulse oximetry)", "%", (30, 100), ("O₂ saturation percentage",)),
         common.yes_no(
             "pleural_effusion", "Pleural effusion on chest radiograph", ("Pleural effusion on x-ray",)
         ),
     ),
     output=Output("integer", "PSI score"),
+    missing_data={
+        name: "not measured → 0 points (normal); the rule is used for outpatients without blood tests, and "
+        "MedCalc-Bench scores an unmeasured finding 0"
+        for name in ("respiratory_rate", "systolic_bp", "temperature", "heart_rate", "ph", "bun", "sodium",
+                     "glucose", "hematocrit", "pao2", "spo2")
+    },
     citation=Citation(
         "Fine MJ, Auble TE, Yealy DM, et al. A prediction rule to identify low-risk patients with "
         "community-acquired pneumonia. N Engl J Med 1997;336:243-50.",

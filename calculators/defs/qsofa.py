@@ -49,6 +49,9 @@ CALCULATOR = Calculator(
         common.systolic_bp(),
     ),
     output=Output("integer", "qSOFA score"),
+    missing_data={
+        "gcs": "optional: altered mentation may be given directly; a GCS < 15 also counts (Seymour 2016)",
+    },
     citation=Citation(
         "Seymour CW, Liu VX, Iwashyna TJ, et al. Assessment of Clinical Criteria for Sepsis: For the Third "
         "International Consensus Definitions for Sepsis and Septic Shock (Sepsis-3). JAMA 2016;315(8):762-74.",

@@ -49,7 +49,7 @@ CALCULATOR = Calculator(
             ("Congestive Heart Failure criteria for the Cardiac Risk Index rule",),
         ),
         common.yes_no(
-            "cerebrovascular_disease", "History of stroke or TIA", ("History of cerebrovascular disease",)
+            "cerebrovascular_disease", "History of stroke or TIA", ("History of cerebrovascular disease", "Cerebrovascular disease history")
         ),
         common.yes_no(
             "insulin", "Preoperative treatment with insulin", ("Pre-operative treatment with insulin",)
@@ -66,6 +66,10 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "RCRI"),
+    missing_data={
+        "creatinine": "not reported → not > 2 mg/dL (0 points), as MedCalc-Bench does; Lee 1999 scores the "
+        "criterion only when the preoperative creatinine is known to exceed 2 mg/dL",
+    },
     citation=Citation(
         "Lee TH, Marcantonio ER, Mangione CM, et al. Derivation and prospective validation of a simple index "
         "for prediction of cardiac risk of major noncardiac surgery. Circulation 1999;100(10):1043-9.",

@@ -8,26 +8,10 @@ Two or more = SIRS. The count is what MedCalc-Bench asks. PaCO2 and bands are op
 reported that part of the criterion is not met (the rationale says so).
 """
 
-from dataclasses import replace
-from typing import Any
-
 from calculators import common
 from calculators.formula import fmt
-from calculators.medcalc import values_from_entities
 from calculators.points import PointScore, rule
 from calculators.spec import Calculator, Citation, Example, Input, Output
-
-
-def _from_medcalc(entities: dict[str, Any]) -> dict[str, Any]:
-    """MedCalc-Bench writes a WBC "per mm³" as the unit 'm^3'; read it as the cubic millimetre it means.
-
-    Other impossible WBC units (a bare 'L', or 11.6 'µL') are left as given, so the range check rejects them.
-    """
-    values = values_from_entities(replace(CALCULATOR, from_medcalc=None), entities)
-    wbc = values.get("wbc")
-    if isinstance(wbc, tuple) and wbc[1].strip() == "m^3":
-        values["wbc"] = (wbc[0], "/mm3")
-    return values
 
 
 def _temperature(v: dict) -> int:
@@ -99,6 +83,10 @@ CALCULATOR = Calculator(
         ),
     ),
     output=Output("integer", "SIRS criteria met"),
+    missing_data={
+        "paco2": "not reported → that part of the respiratory criterion is not met (RR alone decides)",
+        "bands": "not reported → that part of the white-cell criterion is not met (WBC alone decides)",
+    },
     citation=Citation(
         "Bone RC, Balk RA, Cerra FB, et al. Definitions for sepsis and organ failure and guidelines for the "
         "use of innovative therapies in sepsis. The ACCP/SCCM Consensus Conference Committee. Chest "
@@ -139,7 +127,6 @@ CALCULATOR = Calculator(
         ),
         note="≥ 2 criteria met = SIRS.",
     ),
-    from_medcalc=_from_medcalc,
     notes="MedCalc-Bench v1.0: a heart rate ≤ 90/min still adds 1 to the count, and a WBC given per µL is "
     "converted to 'per m³' (× 10⁹), so every such count is > 12000 and meets the criterion; ours: heart "
     "rate counts only when > 90/min and WBC is compared in 10⁹/L (12000/mm³ = 12 × 10⁹/L); source: Bone 1992 "

@@ -13,16 +13,21 @@ Vincent 1996, table 1: six organ systems, 0-4 points each.
   ≥ 5.0 or < 200 mL/day → 4 (the worse of the two).
 
 Respiratory support means mechanical ventilation or CPAP/non-invasive ventilation (MedCalc-Bench records
-the two separately; either counts). Vasopressor doses default to 0 (not given). The paper gives no rule
-for unmeasured organ values, so the respiratory, coagulation, liver and CNS values are required; the
-renal system needs creatinine or urine output, and the cardiovascular system needs a MAP (or systolic
-and diastolic pressures, MAP = (SBP + 2 × DBP) / 3), a vasopressor, or a recorded yes/no for hypotension.
+the two separately; either counts). Vasopressor doses default to 0 (not given). MAP may come from
+systolic and diastolic pressures, MAP = (SBP + 2 × DBP) / 3, or a recorded yes/no for hypotension.
+
+Missing data (issue 10): Vincent 1996 gives no rule for an organ system that was not measured. We use
+the convention APACHE II states for its physiology (Knaus 1985: an unmeasured variable scores 0, i.e.
+normal), which is also the common choice in SOFA research (Lambden et al., Crit Care 2019;23:374,
+doi:10.1186/s13054-019-2663-7, review the alternatives). MedCalc-Bench does the same for the GCS (15
+when unreported). The rationale says "not recorded" for each such system, and a row with no organ
+system recorded at all is an error, not a score of 0.
 """
 
 from calculators import common
-from calculators.defs._optional import band_points, band_rows
+from calculators.defs._optional import band_points, band_rows, optional_bands
 from calculators.errors import InputError, Problem
-from calculators.points import PointScore, bands, rule
+from calculators.points import PointScore, rule
 from calculators.spec import Calculator, Citation, Example, Input, Output
 
 PLATELETS = [(None, 20, 4), (20, 50, 3), (50, 100, 2), (100, 150, 1), (150, None, 0)]
@@ -30,6 +35,10 @@ BILIRUBIN = [(None, 1.2, 0), (1.2, 2.0, 1), (2.0, 6.0, 2), (6.0, 12.0, 3), (12.0
 GCS = [(None, 6, 4), (6, 10, 3), (10, 13, 2), (13, 15, 1), (15, None, 0)]
 CREATININE = [(None, 1.2, 0), (1.2, 2.0, 1), (2.0, 3.5, 2), (3.5, 5.0, 3), (5.0, None, 4)]
 DRUGS = ("dopamine", "dobutamine", "epinephrine", "norepinephrine")
+# Inputs that are a measurement of some organ system (vasopressor doses default to 0 = not given).
+_MEASURED = ("pao2", "fio2", "platelets", "bilirubin", "gcs", "map", "systolic_bp", "diastolic_bp",
+             "hypotension", "creatinine", "urine_output")  # fmt: skip
+_NORMAL = "not recorded: 0 (unmeasured system scored normal)"
 
 
 def _ratio(v):
@@ -37,6 +46,13 @@ def _ratio(v):
 
 
 def _respiration_points(v):
+    if not any(v[name] is not None for name in _MEASURED):
+        raise InputError(
+            "sofa",
+            [Problem("(all)", None, "no organ system recorded", "give at least one SOFA measurement")],
+        )
+    if v["pao2"] is None or v["fio2"] is None:
+        return 0  # not measured: scored normal (module docstring)
     ratio = _ratio(v)
     if ratio >= 400:
         return 0
@@ -68,17 +84,7 @@ def _cardiovascular_points(v):
         return 1 if pressure < 70 else 0
     if v["hypotension"] is not None:
         return 1 if v["hypotension"] else 0
-    raise InputError(
-        "sofa",
-        [
-            Problem(
-                "map",
-                None,
-                "the cardiovascular score needs a blood pressure when no vasopressor is given",
-                "give map, or systolic_bp and diastolic_bp, or hypotension (MAP < 70 mm Hg) yes/no",
-            )
-        ],
-    )
+    return 0  # no pressure and no vasopressor recorded: scored normal (module docstring)
 
 
 def _cardiovascular_explain(v):
@@ -88,22 +94,14 @@ def _cardiovascular_explain(v):
     pressure = _mean_arterial_pressure(v)
     if pressure is not None:
         return f"no vasopressors, MAP {pressure:.4g} mm Hg"
+    if v["hypotension"] is None:
+        return f"no vasopressors, blood pressure {_NORMAL}"
     return f"no vasopressors, hypotension (MAP < 70) {'yes' if v['hypotension'] else 'no'}"
 
 
 def _renal_points(v):
     if v["creatinine"] is None and v["urine_output"] is None:
-        raise InputError(
-            "sofa",
-            [
-                Problem(
-                    "creatinine",
-                    None,
-                    "the renal score needs creatinine or urine output",
-                    "give creatinine (mg/dL or µmol/L) and/or urine_output (mL/day)",
-                )
-            ],
-        )
+        return 0  # not measured: scored normal (module docstring)
     by_creatinine = 0 if v["creatinine"] is None else band_points(v["creatinine"], CREATININE)
     urine = v["urine_output"]
     by_urine = 0 if urine is None else (4 if urine < 200 else 3 if urine < 500 else 0)
@@ -111,6 +109,8 @@ def _renal_points(v):
 
 
 def _renal_explain(v):
+    if v["creatinine"] is None and v["urine_output"] is None:
+        return f"creatinine and urine output {_NORMAL}"
     parts = []
     if v["creatinine"] is not None:
         parts.append(f"creatinine {v['creatinine']:g} mg/dL")
@@ -120,6 +120,8 @@ def _renal_explain(v):
 
 
 def _gcs_points(v):
+    if v["gcs"] is None:
+        return 0  # not assessed: GCS 15 assumed, as MedCalc-Bench does (module docstring)
     if not float(v["gcs"]).is_integer():
         raise InputError(
             "sofa",
@@ -149,18 +151,33 @@ CALCULATOR = Calculator(
     description="Sequential Organ Failure Assessment: degree of dysfunction of six organ systems in "
     "critically ill patients (used for sepsis, Sepsis-3).",
     inputs=(
-        Input("pao2", "Arterial PaO2", unit="mm[Hg]", range=(10, 700), medcalc_keys=("PaO2",)),
-        Input("fio2", "Fraction of inspired oxygen", unit="%", range=(20.0, 100.0), medcalc_keys=("FiO2",)),
+        Input(
+            "pao2",
+            "Arterial PaO2",
+            unit="mm[Hg]",
+            range=(10, 700),
+            required=False,
+            medcalc_keys=("PaO2", "Partial pressure of oxygen (PaO₂) for Apache II"),
+        ),
+        Input(
+            "fio2",
+            "Fraction of inspired oxygen",
+            unit="%",
+            range=(20.0, 100.0),
+            required=False,
+            medcalc_keys=("FiO2",),
+        ),
         common.yes_no(
             "respiratory_support",
             "Respiratory support (mechanical ventilation or CPAP)",
-            ("On mechanical ventilation", "Continuous positive airway pressure"),
+            ("On mechanical ventilation", "Continuous positive airway pressure", "Continous positive airway pressure"),
         ),
         Input(
             "platelets",
             "Platelet count",
             unit="10*3/uL",
             range=(0.0, 2000.0),
+            required=False,
             medcalc_keys=("Platelet count",),
         ),
         Input(
@@ -169,9 +186,10 @@ CALCULATOR = Calculator(
             unit="mg/dL",
             analyte="bilirubin",
             range=(0.05, 80.0),
+            required=False,
             medcalc_keys=("Bilirubin",),
         ),
-        Input("gcs", "Glasgow Coma Scale", range=(3, 15), medcalc_keys=("Glasgow Coma Score",)),
+        Input("gcs", "Glasgow Coma Scale", range=(3, 15), required=False, medcalc_keys=("Glasgow Coma Score",)),
         Input(
             "map",
             "Mean arterial pressure",
@@ -224,12 +242,14 @@ CALCULATOR = Calculator(
                     "< 100 with support: 4",
                 ),
                 explain=lambda v: (
-                    f"PaO2/FiO2 = {v['pao2']:g} / {v['fio2'] / 100:g} = {_ratio(v):.4g} mm Hg, "
+                    f"PaO2/FiO2 {_NORMAL}"
+                    if v["pao2"] is None or v["fio2"] is None
+                    else f"PaO2/FiO2 = {v['pao2']:g} / {v['fio2'] / 100:g} = {_ratio(v):.4g} mm Hg, "
                     f"respiratory support {'yes' if v['respiratory_support'] else 'no'}"
                 ),
             ),
-            bands("platelets", PLATELETS, "Coagulation (platelets)", unit="10*3/uL"),
-            bands("bilirubin", BILIRUBIN, "Liver (bilirubin)", unit="mg/dL"),
+            optional_bands("platelets", PLATELETS, "Coagulation (platelets)", unit="10*3/uL"),
+            optional_bands("bilirubin", BILIRUBIN, "Liver (bilirubin)", unit="mg/dL"),
             rule(
                 "Cardiovascular",
                 ("map", "systolic_bp", "diastolic_bp", "hypotension", *DRUGS),
@@ -248,7 +268,7 @@ CALCULATOR = Calculator(
                 ("gcs",),
                 _gcs_points,
                 band_rows(GCS),
-                explain=lambda v: f"GCS {v['gcs']:g}",
+                explain=lambda v: f"GCS {_NORMAL}" if v["gcs"] is None else f"GCS {v['gcs']:g}",
             ),
             rule(
                 "Renal (creatinine or urine output)",
@@ -259,6 +279,27 @@ CALCULATOR = Calculator(
             ),
         ),
     ),
+    missing_data={
+        **{
+            name: "not recorded → its organ system scores 0 (normal): Vincent 1996 gives no rule; APACHE II's "
+            "convention (Knaus 1985), common in SOFA research (Lambden et al., Crit Care 2019)"
+            for name in ("pao2", "fio2", "platelets", "bilirubin", "creatinine", "urine_output")
+        },
+        "gcs": "not recorded → 0 points (GCS 15 assumed), as MedCalc-Bench does; same convention as above",
+        "map": "no MAP, blood pressures, hypotension finding or vasopressor → cardiovascular 0 (normal)",
+        "respiratory_support": "not reported → no mechanical ventilation or CPAP (MedCalc-Bench's convention)",
+        **{
+            drug: "not reported → not given (0 µg/kg/min)"
+            for drug in ("dopamine", "dobutamine", "epinephrine", "norepinephrine")
+        },
+        "systolic_bp": "used with diastolic_bp for a MAP that is not given: MAP = (SBP + 2 × DBP) / 3",
+        "diastolic_bp": "used with systolic_bp for a MAP that is not given",
+    },
+    medcalc_ignore={
+        "Continuous veno-venous hemodialysis for ≥24 hours in the past week": "not a SOFA item: the renal "
+        "system is scored from creatinine or urine output only (Vincent 1996, table 1); the key belongs to "
+        "MELD's dialysis rule and leaks into SOFA rows.",
+    },
     notes="MedCalc-Bench Verified: creatinine of exactly 5.0 mg/dL scores 3; ours: ≥ 5.0 → 4; source: Vincent 1996, "
     "table 1 ('3.5-4.9' → 3, '> 5.0' → 4; 5.0 itself falls between the published rows).",
     examples=(

@@ -18,6 +18,7 @@ from typing import Any
 
 import sympy as sp
 
+from calculators.editions import Variant
 from calculators.formula import Formula, Step, indicator_name, symbols_for
 from calculators.medcalc import EntityError
 from calculators.spec import Calculator, Citation, Example, Input, Output
@@ -103,6 +104,15 @@ CALCULATOR = Calculator(
         note="equivalent doses (mg): " + ", ".join(f"{d} {mg:g}" for d, mg in EQUIVALENT_MG.items()),
     ),
     from_medcalc=_from_medcalc,
+    medcalc_keys=("input steroid", "target steroid"),
+    editions=(
+        Variant(
+            editions=("verified",),
+            differs="Output Type labelled 'integer' (v1.0: 'decimal'); same dose, graded as our decimal within ±5 %",
+            citation=Citation("MedCalc-Bench Verified (Dec 2025), Output Type column of its test and one-shot rows"),
+            output_type={"verified": "integer"},
+        ),
+    ),
     notes="MedCalc-Bench: rounds the conversion factor to 3 decimals before multiplying (e.g. 0.037 "
     "instead of 0.0375 hydrocortisone→betamethasone, 3.999 instead of 4 prednisolone→hydrocortisone) and "
     "its v1.0 rows accept only that rounded answer; ours: the exact ratio of equivalent doses; source: "

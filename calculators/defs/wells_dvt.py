@@ -10,6 +10,7 @@ Wells 2003 reads ≥ 2 "DVT likely", < 2 "DVT unlikely".
 """
 
 from calculators import common
+from calculators.editions import Variant
 from calculators.points import PointScore, flag
 from calculators.spec import Calculator, Citation, Example, Output
 
@@ -31,7 +32,11 @@ CALCULATOR = Calculator(
         common.yes_no(
             "bedridden_or_surgery",
             "Bedridden ≥ 3 days or major surgery within 12 weeks",
-            ("Bedridden recently >3 days", "Major surgery within 12 weeks"),
+            (
+                "Bedridden recently >3 days",
+                "Major surgery within 12 weeks",
+                "Bedridden recently >3 days or major surgery within 12 weeks",  # v1.0 test spelling
+            ),
         ),
         common.yes_no(
             "deep_vein_tenderness",
@@ -84,6 +89,14 @@ CALCULATOR = Calculator(
             flag("alternative_diagnosis", -2, "Alternative diagnosis at least as likely"),
         ),
         note="≥ 2: DVT likely; < 2: DVT unlikely (Wells 2003).",
+    ),
+    editions=(
+        Variant(
+            editions=("verified",),
+            differs="Output Type labelled 'decimal' (v1.0: 'integer'); same whole-point score",
+            citation=Citation("MedCalc-Bench Verified (Dec 2025), Output Type column of its test and one-shot rows"),
+            output_type={"verified": "decimal"},
+        ),
     ),
     notes="MedCalc-Bench: Output Type 'decimal' in the Verified release; ours: integer (all weights are "
     "whole points); source: Wells 2003 (weights 1 and -2).",

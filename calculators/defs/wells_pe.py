@@ -11,6 +11,7 @@ Because of the 1.5-point items the score is not an integer: the output is a deci
 """
 
 from calculators import common
+from calculators.editions import Variant
 from calculators.formula import fmt
 from calculators.points import PointScore, flag, rule
 from calculators.spec import Calculator, Citation, Example, Output
@@ -75,6 +76,14 @@ CALCULATOR = Calculator(
             flag("hemoptysis", 1, "Haemoptysis"),
             flag("malignancy", 1, "Malignancy"),
         )
+    ),
+    editions=(
+        Variant(
+            editions=("verified",),
+            differs="Output Type labelled 'integer' (v1.0: 'decimal'); same score, half points graded as our exact decimal",
+            citation=Citation("MedCalc-Bench Verified (Dec 2025), Output Type column of its test and one-shot rows"),
+            output_type={"verified": "integer"},
+        ),
     ),
     notes="MedCalc-Bench: Output Type 'integer' in the Verified release ('decimal' in v1.0); ours: decimal "
     "compared exactly, since the 1.5-point items make half points; source: Wells 2000 (item weights 3, 3, "

@@ -5,6 +5,10 @@
     ehrmind calc run ckd_epi_2021 creatinine="1.2 mg/dL" age=60 sex=female
     ehrmind calc validate                                     # golden examples + unit invariance
     ehrmind calc audit train_sample.csv --out audit.json      # recompute MedCalc-Bench labels
+    ehrmind calc run meld_na --edition verified ...           # MedCalc-Bench Verified's definition (MELD 3.0)
+
+Editions (`--edition`): `source` (default, the primary publications), `v1.0` and `verified` (the definitions
+of those MedCalc-Bench releases); see calculators/editions.py and docs/calculators.md.
 
 A thin layer over the `calculators` package: every number printed here comes from the calculator
 declarations. Errors print one message and exit 1 (no traceback). Calculators registered but not written
@@ -25,6 +29,15 @@ from rich.table import Table
 import calculators
 from calculators.audit import AuditError, audit_csv
 from calculators.checks import check_calculator, example_inputs_text, load_available
+from calculators.editions import (
+    EDITIONS,
+    EditionError,
+    check_edition,
+    differences,
+    edition_lines,
+    edition_summary,
+    for_edition,
+)
 from calculators.errors import CalculatorError, UnknownCalculatorError
 from calculators.spec import Calculator, format_value
 from calculators.units import display_unit
@@ -39,6 +52,21 @@ console = Console()
 err_console = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+EditionOpt = Annotated[
+    str,
+    typer.Option(
+        "--edition",
+        help=f"Definitions to use: {', '.join(EDITIONS)} (source = primary publications; v1.0 / verified = "
+        "those MedCalc-Bench releases' definitions, e.g. verified's MELD 3.0).",
+    ),
+]
+
+
+def _edition(edition: str | None) -> str | None:
+    try:
+        return None if edition is None else check_edition(edition)
+    except EditionError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> NoReturn:
@@ -71,6 +99,7 @@ def _summary(calc: Calculator) -> dict[str, Any]:
         ],
         "output": {"kind": calc.output.kind, "unit": calc.output.unit},
         "citation": {"text": calc.citation.text, "doi": calc.citation.doi, "pmid": calc.citation.pmid},
+        "editions": edition_summary(calc),
     }
 
 
@@ -89,7 +118,7 @@ def list_(json_out: JsonOpt = False) -> None:
     table = Table(
         title=f"{len(loaded)} calculators" + (f" ({len(missing)} not implemented)" if missing else "")
     )
-    for column in ("id", "MedCalc-Bench", "name", "inputs", "citation"):
+    for column in ("id", "MedCalc-Bench", "name", "inputs", "citation", "editions"):
         table.add_column(column, overflow="fold")
     for calc in loaded:
         inputs = ", ".join(f"{i.name}{f' [{_unit(i.unit)}]' if i.unit else ''}" for i in calc.inputs)
@@ -102,23 +131,33 @@ def list_(json_out: JsonOpt = False) -> None:
             if x
         )
         table.add_row(
-            calc.id, str(calc.medcalc_id or ""), escape(calc.name), escape(inputs), escape(ids or "—")
+            calc.id,
+            str(calc.medcalc_id or ""),
+            escape(calc.name),
+            escape(inputs),
+            escape(ids or "—"),
+            escape(edition_summary(calc)),
         )
     for name, reason in missing.items():
-        table.add_row(name, "", f"[dim]{escape(reason)}[/dim]", "", "")
+        table.add_row(name, "", f"[dim]{escape(reason)}[/dim]", "", "", "")
     console.print(table)
 
 
 @app.command()
 def show(
     calc_id: Annotated[str, typer.Argument(metavar="ID", help="Calculator id or MedCalc-Bench id.")],
+    edition: EditionOpt = "source",
 ) -> None:
-    """Show a calculator's card (inputs, formula, output, source) and a worked example.
+    """Show a calculator's card (inputs, formula, output, source, editions) and a worked example.
 
-    Example: ehrmind calc show ckd_epi_2021
+    Example: ehrmind calc show meld_na --edition verified
     """
-    calc = _calculator(calc_id)
-    console.print(escape(calc.describe()), highlight=False)
+    source = _calculator(calc_id)
+    calc = for_edition(source, _edition(edition))
+    console.print(escape(source.describe(_edition(edition))), highlight=False)
+    console.print("Editions:\n" + escape("\n".join(edition_lines(source))), highlight=False)
+    if calc is not source:
+        return  # examples are the primary source's worked cases
     if not calc.examples:
         console.print("\n(no worked example declared)")
         return
@@ -157,18 +196,19 @@ def run(
             "--canonical", help="Read bare numbers in each input's canonical unit (see `calc show`)."
         ),
     ] = False,
+    edition: EditionOpt = "source",
 ) -> None:
     """Compute one calculator from NAME=VALUE inputs; prints the value and the step-by-step rationale.
 
     Example: ehrmind calc run ckd_epi_2021 creatinine="1.2 mg/dL" age=60 sex=female
     """
-    calc = _calculator(calc_id)
+    calc = for_edition(_calculator(calc_id), _edition(edition))
     try:
         result = calc.evaluate(_parse_pairs(values or []), assume_canonical=canonical)
     except CalculatorError as exc:
         _fail(str(exc))
     if json_out:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        typer.echo(json.dumps({**result.to_json(), "edition": calc.edition}, ensure_ascii=False))
         return
     unit = f" {result.unit}" if result.unit else ""
     console.print(
@@ -177,6 +217,7 @@ def run(
         highlight=False,
     )
     console.print(escape(result.rationale), highlight=False)
+    console.print(f"edition: {calc.edition}", style="dim", highlight=False)
 
 
 @app.command()
@@ -185,7 +226,8 @@ def validate(
         list[str] | None, typer.Argument(metavar="[ID...]", help="Only these calculators.")
     ] = None,
 ) -> None:
-    """Run every calculator's golden examples and unit-invariance checks; exit 1 on any failure.
+    """Run every calculator's golden examples and unit-invariance checks (each edition's definition too, as
+    ID@EDITION); exit 1 on any failure.
 
     Example: ehrmind calc validate ckd_epi_2021 due_date
     """
@@ -198,14 +240,20 @@ def validate(
     for column in ("id", "examples", "unit invariance", "status"):
         table.add_column(column)
     failures = []
-    for calc in loaded:
+    # Each edition that changes a definition is checked too (its own golden examples), as "id@edition".
+    targets = [
+        target
+        for c in loaded
+        for target in [(c, c.id), *[(for_edition(c, e), f"{c.id}@{e}") for e, v in differences(c) if v.changes]]
+    ]
+    for calc, label in targets:
         results = check_calculator(calc)
         examples = [r for r in results if r.check.startswith("example") and ": " not in r.check]
         units = [r for r in results if r not in examples]
         bad = [r for r in results if not r.ok]
         failures += bad
         status = "[green]ok[/green]" if not bad else f"[red]{len(bad)} failed[/red]"
-        table.add_row(calc.id, _passed(examples), _passed(units), status)
+        table.add_row(label, _passed(examples), _passed(units), status)
     for name, reason in missing.items():
         table.add_row(name, "", "", f"[dim]{escape(reason)}[/dim]")
     console.print(table)
@@ -230,17 +278,26 @@ def audit(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the full audit (every row) as JSON.")
     ] = None,
+    edition: Annotated[
+        str | None,
+        typer.Option(
+            "--edition",
+            help="Definitions to recompute with (source, v1.0, verified); default: the file's own edition, "
+            "detected from the rows (Output Type labels, MELD 3.0 explanations), file name and row count.",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every MedCalc-Bench row from its entities and compare with the published answer.
 
-    Example: ehrmind calc audit ../shared/data/medcalc-bench/train_sample.csv --out audit.json
+    Example: ehrmind calc audit ../shared/data/medcalc-bench/one_shot_verified.csv   # audited as verified
     """
     if not path.is_file():
         _fail(f"no such file: {path}")
     try:
-        report = audit_csv(path)
-    except AuditError as exc:
+        report = audit_csv(path, _edition(edition))
+    except (AuditError, EditionError) as exc:
         _fail(str(exc))
+    console.print(f"edition: {report['edition']} ({escape(report['edition_reason'])})", highlight=False)
     names = {c.medcalc_id: c.id for c in load_available()[0]}
     table = Table(title=f"MedCalc-Bench audit of {path.name}")
     for column in ("MedCalc-Bench id", "calculator", "rows", "agree", "disagree", "error"):

@@ -118,6 +118,15 @@ def build_cmd(
             "chemistry and hematology only (docs/ehrshot.md).",
         ),
     ] = False,
+    edition: Annotated[
+        str | None,
+        typer.Option(
+            "--edition",
+            help="Calculator definitions for golds: source (primary publications), v1.0 or verified (those "
+            "MedCalc-Bench releases). Default: each MedCalc-Bench file's own edition (detected from its rows, "
+            "name and size), source for record-mined rows. Recorded in every calculator row's meta.",
+        ),
+    ] = None,
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
@@ -127,6 +136,7 @@ def build_cmd(
 
     Example: ehrmind data build --source meds:examples/meds/mimic-iv-demo --aces recipes/aces/readmission_30d.yaml --predicates recipes/aces/predicates/mimic_iv.yaml --out runs/data/aces
     """
+    from calculators.editions import check_edition
     from ehrmind.tasks.build import BuildError, BuildOptions, build, parse_source, parse_tasks
     from ehrmind.tasks.splits import parse_ratios
 
@@ -152,6 +162,7 @@ def build_cmd(
             open_book=open_book,
             keep_unanswerable=keep_unanswerable,
             include_blood_gas=include_blood_gas,
+            edition=None if edition is None else check_edition(edition),
         )
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")
@@ -193,6 +204,7 @@ def show_cmd(
 @contextmanager
 def _clean_errors() -> Iterator[None]:
     """Typed input errors (bad source, bad row in --strict, leakage) become one message and exit code 1."""
+    from calculators.editions import EditionError
     from ehr_adapters.errors import AdapterError
     from ehrmind.tasks.build import BuildError
     from ehrmind.tasks.schema import TaskRowError
@@ -200,7 +212,7 @@ def _clean_errors() -> Iterator[None]:
 
     try:
         yield
-    except (AdapterError, BuildError, TaskRowError, LeakageError, SplitError) as exc:
+    except (AdapterError, BuildError, TaskRowError, LeakageError, SplitError, EditionError) as exc:
         from rich.markup import escape  # messages may hold brackets, e.g. pip install 'ehrmind[aces]'
 
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)

@@ -71,6 +71,9 @@ class BuildOptions:
     open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.open_book)
     keep_unanswerable: bool = False  # keep EHRSHOT lab rows with no earlier result of the test
     include_blood_gas: bool = False  # EHRSHOT lab tasks also read MIMIC blood-gas items
+    # Calculator definitions (calculators.editions): None = each MedCalc-Bench file's own edition (detected),
+    # `source` for record-mined rows.
+    edition: str | None = None
 
 
 def parse_source(text: str) -> Source:
@@ -226,7 +229,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
         for file in files:
             cases, part_report = read_medcalc_bench(file, strict=strict)
             report.merge(part_report)
-            out.extend(build_medcalc(cases, file, strict=strict))
+            out.extend(build_medcalc(cases, file, strict=strict, edition=options.edition))
         return out, report, files, fixed
     if source.kind == "trec-ct":
         from ehr_adapters.trec_ct import read_trec_ct
@@ -248,6 +251,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
             str(source.path),
             per_patient=options.per_patient,
             strict=strict,
+            edition=options.edition or "source",
         )
         return out, report, _all_files(source.path), fixed
     # meds
@@ -281,6 +285,7 @@ def _build_source(source: Source, options: BuildOptions, families: set[str], ser
                 str(source.path),
                 per_patient=options.per_patient,
                 strict=strict,
+                edition=options.edition or "source",
             )
         )
     if "ehrshot" in families:

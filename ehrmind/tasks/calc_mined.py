@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from calculators import Calculator, CalculatorError
+from calculators.editions import for_edition
 from calculators.registry import load
 from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
@@ -207,17 +208,19 @@ def build_calc(
     calculators: Sequence[str] = DEFAULT_CALCULATORS,
     per_patient: int = 2,
     strict: bool = False,
+    edition: str = "source",
 ) -> TaskRows:
     """Mine rows. `events` has subject_id, time, concept, numeric_value, unit, code; `get_records` returns
     patients (records or timelines: all events, birth date, sex) for the given subject ids;
-    `serialize(patient, time)` renders the prompt context."""
+    `serialize(patient, time)` renders the prompt context. Golds follow the calculators' `edition`
+    (calculators.editions; default the primary sources), recorded in each row's meta."""
     out = TaskRows()
     # (plan, subject, candidate rows in trial order): the evenly spread picks first, then spare ones
     # tried only when a pick's inputs do not all show in the serialized prompt.
     chosen: list[tuple[MiningPlan, str, list[dict[str, Any]]]] = []
     for calc_id in calculators:
         try:
-            calc = load(calc_id)
+            calc = for_edition(load(calc_id), edition)
         except ModuleNotFoundError:
             # Not a data problem, so never fatal, even with --strict; recorded for the manifest.
             out.skipped.append(SkippedItem(source, calc_id, "calculator unavailable: module not written yet"))
@@ -244,7 +247,7 @@ def build_calc(
         for row in trials:
             if made == per_patient:
                 break
-            built = _make_row(plan, row, record, serialize, source, out, strict)
+            built = _make_row(plan, row, record, serialize, source, out, strict, edition)
             if built is not None:
                 out.rows.append(built)
                 out.count(f"rows:{plan.calculator.id}")
@@ -254,7 +257,7 @@ def build_calc(
 
 def _make_row(
     plan: MiningPlan, row: dict[str, Any], record: Patient, serialize: Serializer, source: str, out: TaskRows,
-    strict: bool,
+    strict: bool, edition: str = "source",
 ) -> dict[str, Any] | None:  # fmt: skip
     calc, when = plan.calculator, row["time"]
     position = f"{record.patient_id}@{when.isoformat()}"
@@ -304,7 +307,8 @@ def _make_row(
         _skip(out, strict, source, position, f"answer in prompt: {calc.id} result shown as {copied!r}")
         return None
     meta = {"calculator": calc.id, "prediction_time": when.isoformat(), "inputs": shown, "not_measured": missing,
-            "assumed": dict(plan.assumed), "rationale": result.rationale, "source": source}  # fmt: skip
+            "assumed": dict(plan.assumed), "rationale": result.rationale, "source": source,
+            "edition": edition}  # fmt: skip
     row_id = f"{TASK}/{calc.id}/{record.patient_id}/{when.isoformat()}"
     prompt = chat_prompt(context, question(plan, missing), gold)
     return new_row(row_id, TASK, prompt, gold, record.patient_id, meta)

@@ -5,21 +5,27 @@ labels), so gold = our calculator's value computed from the row's Relevant Entit
 value × (1 ∓ rel_tol) for decimals. When our calculator rejects the row's entities (missing or implausible
 inputs), the benchmark's answer is kept with `meta.gold_source = "benchmark"` and counted; the benchmark's
 answer and limits are always stored in `meta.benchmark` so disagreements can be audited. A row whose
-calculator is not available (module not written yet, unknown id) is skipped with a reason.
+calculator is not available (module not written yet, unknown id), or whose entities carry a key the
+calculator does not declare (`unmapped entity key ...`: a finding we cannot read), is skipped with a reason.
+Golds are computed with the definitions of the file's edition (`meta.edition`: `verified` or `v1.0`, detected
+by calculators.editions.detect_edition unless given; e.g. MELD 3.0 on Verified rows).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from calculators import Calculator, CalculatorError
-from calculators.medcalc import EntityError, values_from_entities
+from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
+from calculators.editions import check_edition, detect_edition, for_edition
+from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entities
 from calculators.registry import MODULES, load
 from ehr_adapters.errors import AdapterError, SkippedItem
-from ehr_adapters.medcalc_bench import MedCalcCase, benchmark_gold
+from ehr_adapters.medcalc_bench import MedCalcCase
 from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
@@ -45,30 +51,73 @@ def calculators_by_medcalc_id() -> tuple[dict[int, Calculator], tuple[str, ...]]
     return found, tuple(missing)
 
 
+def benchmark_gold(case: MedCalcCase) -> dict[str, Any]:
+    """The published answer as a gold dict (JSON values; the published limits for decimals). Raises
+    AnswerLabelError (a ValueError) naming the text when the label has none of the benchmark's forms."""
+    kind, value = parse_medcalc_answer(case.answer, case.output_type)
+    if isinstance(value, date):
+        value = value.isoformat()
+    elif isinstance(value, tuple):
+        value = list(value)
+    gold: dict[str, Any] = {"kind": kind, "value": value}
+    if kind == "decimal":
+        try:
+            gold["lower"], gold["upper"] = float(case.lower), float(case.upper)
+        except ValueError:
+            raise AnswerLabelError(f"limits {case.lower!r}, {case.upper!r} are not numbers") from None
+    return gold
+
+
 def agrees(gold: dict[str, Any], benchmark: dict[str, Any]) -> bool:
-    """Does our value fall within the benchmark's published answer (limits for decimals, equality else)?"""
-    if gold["kind"] in ("decimal", "integer") and benchmark["kind"] in ("decimal", "integer"):
-        lower = benchmark.get("lower", benchmark["value"])
-        upper = benchmark.get("upper", benchmark["value"])
-        return lower - 1e-9 <= gold["value"] <= upper + 1e-9
-    return gold["kind"] == benchmark["kind"] and gold["value"] == benchmark["value"]
+    """Would the medcalc_accuracy reward pay our value against the benchmark's published answer? (The
+    same comparator, `calculators.answers.medcalc_correct`, the reward and `calc audit` use.)"""
+    kind = benchmark["kind"]
+    if kind == "decimal" and "lower" not in benchmark:
+        kind = "integer"
+    if {gold["kind"], kind} <= {"decimal", "integer"}:
+        if kind == "decimal":
+            return medcalc_correct("decimal", gold["value"], lower=benchmark["lower"], upper=benchmark["upper"])
+        return medcalc_correct("integer", gold["value"], benchmark["value"])
+    return gold["kind"] == kind and medcalc_correct(kind, gold["value"], benchmark["value"])
 
 
-def build_medcalc(cases: list[MedCalcCase], source: str | Path, *, strict: bool = False) -> TaskRows:
-    """One row per case. `source` names the CSV (row ids and skip records use its stem and path)."""
+def build_medcalc(
+    cases: list[MedCalcCase],
+    source: str | Path,
+    *,
+    strict: bool = False,
+    edition: str | None = None,
+    edition_reason: str = "given",
+) -> TaskRows:
+    """One row per case. `source` names the CSV (row ids and skip records use its stem and path); `edition`
+    the definitions golds follow (None: the file's own, detected from `source`)."""
+    if edition is None:  # the rows' own markers (Output Type labels, MELD 3.0 explanations), name, size
+        rows = (
+            {"Row Number": c.row_number, "Calculator ID": str(c.calculator_id), "Output Type": c.output_type,
+             "Ground Truth Explanation": c.explanation}
+            for c in cases
+        )  # fmt: skip
+        edition, edition_reason = detect_edition(rows, str(source))
+    edition = check_edition(edition)
     out = TaskRows()
+    out.count(f"edition:{edition}", len(cases))
     stem = Path(source).stem
     by_id, missing = calculators_by_medcalc_id()
     for case in cases:
         position = f"row {case.row_number}"
         calc = by_id.get(case.calculator_id)
+        calc = None if calc is None else for_edition(calc, edition)
         if calc is None:
             why = f"calculator unavailable: no calculator answers MedCalc-Bench id {case.calculator_id}" + (
                 f" (modules not written yet: {len(missing)})" if missing else ""
             )
             _skip(out, strict, source, position, "Calculator ID", why)
             continue
-        benchmark = benchmark_gold(case)
+        try:
+            benchmark = benchmark_gold(case)
+        except AnswerLabelError as exc:
+            _skip(out, strict, source, position, "Ground Truth Answer", f"unparsable published answer: {exc}")
+            continue
         gold, source_kind, why_fallback, rationale = _recompute(calc, case, benchmark)
         if gold is None:
             _skip(out, strict, source, position, "Relevant Entities", why_fallback or "")
@@ -83,6 +132,8 @@ def build_medcalc(cases: list[MedCalcCase], source: str | Path, *, strict: bool 
             "row_number": case.row_number,
             "source": str(source),
             "gold_source": source_kind,
+            "edition": edition,
+            "edition_reason": edition_reason,
             "benchmark": {"answer": case.answer, "lower": case.lower, "upper": case.upper, "gold": benchmark},
         }
         if source_kind == "calculator":
@@ -104,6 +155,10 @@ def _recompute(
         return _fallback(calc, benchmark, f"entities unparsable: {case.entities_error}")
     try:
         result = calc.evaluate(values_from_entities(calc, case.entities))
+    except UnmappedKeyError as exc:
+        # Never a benchmark fallback: the row carries a finding we do not understand, so neither our
+        # value nor (unchecked) the benchmark's can be trusted as gold. Skipped, with the key named.
+        return None, "", str(exc), None
     except (CalculatorError, EntityError, ValueError) as exc:
         detail = " ".join(line.strip() for line in str(exc).splitlines()[:3])
         return _fallback(calc, benchmark, f"calculator rejected entities: {detail}")

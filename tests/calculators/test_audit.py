@@ -65,7 +65,7 @@ def test_every_row_accounted_for(name: str) -> None:
     with open(path, newline="", encoding="utf-8") as handle:
         source = list(csv.DictReader(handle))
     report = audit_csv(path)
-    assert set(report) == {*COUNT_KEYS, "per_calculator", "rows"}
+    assert set(report) == {*COUNT_KEYS, "per_calculator", "rows", "edition", "edition_reason"}  # issue 16
     assert report["total"] == len(source) == len(report["rows"])
     assert report["agree"] + report["disagree"] + report["error"] == report["total"]
     assert [r["row_number"] for r in report["rows"]] == [int(s["Row Number"]) for s in source]

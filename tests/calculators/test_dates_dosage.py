@@ -293,7 +293,7 @@ def test_mme_benchmark_entities_refused() -> None:
         values_from_entities(
             mme, {"FentANYL patch Dose": [25, "µg/h"], "FentANYL patch Dose Per Day": [3, "per day"]}
         )
-    with pytest.raises(EntityError, match="unknown opioid"):
+    with pytest.raises(EntityError, match="unmapped entity key 'Heroin Dose' for mme"):
         values_from_entities(mme, {"Heroin Dose": [10, "mg"]})
     # A patch rate with a rate unit and one application a day is usable: 25 µg/h × 2.4 = 60.
     values = values_from_entities(

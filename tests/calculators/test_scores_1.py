@@ -306,7 +306,7 @@ BAD_INPUTS = [
     ("child_pugh", _cp(ascites="lots"), "ascites", "choice"),
     ("rcri", {"creatinine": 1.2}, "creatinine", "bare number"),
     ("rcri", {"creatinine": "150 mg/dL"}, "creatinine", OUTSIDE),
-    ("glasgow_coma_scale", _gcs("not testable", "oriented", "obeys commands"), "eye", "choice"),
+    ("glasgow_coma_scale", _gcs("not testable", "oriented", "obeys commands"), "eye", "total is undefined"),
     ("glasgow_coma_scale", {"eye": "spontaneous", "motor": "obeys commands"}, "verbal", "missing"),
     ("centor_mcisaac", {"age": 2, "temperature": "37 Cel"}, "age", OUTSIDE),
     ("centor_mcisaac", {"age": 30, "temperature": 38.5}, "temperature", "bare number"),

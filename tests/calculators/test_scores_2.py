@@ -341,13 +341,14 @@ def test_sofa_branches(change, points):
     assert score("sofa", **{**SOFA_BASE, **change}) == points
 
 
-def test_sofa_required_context():
-    no_pressure = {k: v for k, v in SOFA_BASE.items() if k != "map"}
-    assert problem_inputs("sofa", no_pressure) == {"map"}
-    no_renal = {k: v for k, v in SOFA_BASE.items() if k != "creatinine"}
-    assert problem_inputs("sofa", no_renal) == {"creatinine"}
+def test_sofa_unmeasured_system_scores_as_normal():
+    # Issue 10 convention (docs/calculators.md, "Missing data"): an organ system not measured scores 0,
+    # the same as a normal measurement of it.
+    normal = {"map": 90, "creatinine": "0.8 mg/dL", "bilirubin": "0.5 mg/dL", "gcs": 15}
+    for name in normal:
+        without = {k: v for k, v in SOFA_BASE.items() if k != name}
+        assert score("sofa", **without) == score("sofa", **{**SOFA_BASE, name: normal[name]}), name
     assert problem_inputs("sofa", {**SOFA_BASE, "gcs": 14.5}) == {"gcs"}
-    assert problem_inputs("sofa", {k: v for k, v in SOFA_BASE.items() if k != "bilirubin"}) == {"bilirubin"}
 
 
 # -- bad input: one InputError naming each bad input -------------------------------------------------------

@@ -74,7 +74,8 @@ def test_run_json() -> None:
     result = invoke("run", "gestational_age", "lmp=2011-12-20", "current_date=2012-07-12", "--json")
     assert result.exit_code == 0
     payload = json.loads(result.output)
-    assert set(payload) == {"id", "value", "unit", "rationale"}
+    assert set(payload) == {"id", "value", "unit", "rationale", "edition"}
+    assert payload["edition"] == "source"  # the default edition (issue 16)
     assert payload["id"] == "gestational_age" and payload["value"] == [29, 2]  # 205 days = 29 w 2 d
 
 

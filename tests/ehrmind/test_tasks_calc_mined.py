@@ -64,6 +64,8 @@ def test_anion_gap_from_the_latest_fresh_values() -> None:
     }
     assert row["patient_id"] == "p1" and row["task"] == "calc"
     assert "Sodium: 140" in row["prompt"][-1]["content"]
+    assert meta["edition"] == "source"  # the default calculator edition (issue 16)
+    assert json.loads(run([record], ("anion_gap",), edition="verified").rows[0]["meta"])["edition"] == "verified"
 
 
 def test_stale_inputs_make_no_task() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ehr_adapters.errors import AdapterError
 from ehr_adapters.medcalc_bench import MedCalcCase, read_medcalc_bench
-from ehrmind.tasks.medcalc import build_medcalc
+from ehrmind.tasks.medcalc import benchmark_gold, build_medcalc
 from ehrmind.tasks.schema import check_row
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +72,34 @@ def test_rejected_entities_fall_back_to_the_benchmark_answer() -> None:
         "creatinine" in metas[0]["fallback_reason"] and "entities unparsable" in metas[1]["fallback_reason"]
     )
     assert out.counts["gold_source:benchmark"] == 2
+
+
+def test_unmapped_entity_key_is_skipped_by_name_never_a_benchmark_fallback() -> None:
+    # Issue 10: a key we cannot read may carry a finding that changes the score, so the row is skipped
+    # (its published answer is not used as gold either) and the skip names the key and the calculator.
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"], "Mystery finding": True}
+    out = build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "t.csv")
+    assert out.rows == []
+    assert "unmapped entity key 'Mystery finding' for ckd_epi_2021" in out.skipped[0].reason
+    with pytest.raises(AdapterError, match="Mystery finding"):
+        build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "t.csv", strict=True)
+
+
+def test_unparsable_published_answer_is_skipped_with_the_field() -> None:
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"]}
+    out = build_medcalc([case(3, entities, "n/a", "", "")], "t.csv")
+    assert out.rows == [] and out.skipped[0].category == "unparsable published answer"
+    assert "'n/a'" in out.skipped[0].reason
+
+
+def test_benchmark_gold_reads_every_label_form() -> None:
+    assert benchmark_gold(case(3, {}, "68.2", "64.8", "71.6")) == {
+        "kind": "decimal", "value": 68.2, "lower": 64.8, "upper": 71.6,
+    }  # fmt: skip
+    assert benchmark_gold(case(4, {}, "3", "3", "3", output="integer")) == {"kind": "integer", "value": 3}
+    assert benchmark_gold(case(13, {}, "10/12/2023", "", "", output="date"))["value"] == "2023-10-12"
+    weeks = benchmark_gold(case(69, {}, "('29 weeks', '2 days')", "", "", output="date"))
+    assert weeks == {"kind": "weeks_days", "value": [29, 2]}
 
 
 def test_unknown_calculator_is_skipped_or_raises_in_strict_mode() -> None:

@@ -1,0 +1,139 @@
+"""MedCalc-Bench answers: the one grammar for its published labels and the one comparator.
+
+    kind, value = parse_medcalc_answer("('29 weeks', '2 days')", "date")   # ("weeks_days", (29, 2))
+    medcalc_correct("decimal", 64.786, lower=64.79, upper=71.61)           # True (see below)
+
+Why one module: `calc audit` (does our calculator agree with the published label?) and the
+`medcalc_accuracy` reward (is the model's answer right?) must judge with the same rule, or the audit
+would not predict the reward. Both call `medcalc_correct`; the task builder uses it for its
+`agrees_with_benchmark` flag too. Rules (MedCalc-Bench's evaluator, plus one reading of its limits):
+
+- decimal: lower ≤ x ≤ upper, each limit widened by the rounding it was written with (`limit_slack`:
+  v1.0 writes 3 decimals, so a zero-tolerance limit "38.187" stands for 38.1872; half a unit of the
+  third decimal, or of the last shown one). Limits we compute carry full float precision.
+- integer: round(x) == round(gold) (Python's round, as the benchmark's evaluator uses).
+- date: the same day; (weeks, days): the same pair.
+
+Labels are parsed with explicit grammars, never `eval`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+ABS_EPS = 1e-9  # float noise allowed at interval edges
+
+# The benchmark writes gestational age as the Python tuple literal "('29 weeks', '2 days')" (singulars too;
+# the quotes are optional so a hand-edited "(29 weeks, 2 days)" reads the same).
+WEEKS_DAYS_LABEL = re.compile(
+    r"\(\s*'?(\d{1,3})\s*weeks?'?\s*,\s*'?(\d{1,2})\s*days?'?\s*\)", re.IGNORECASE
+)
+
+
+class AnswerLabelError(ValueError):
+    """A published answer that has none of the benchmark's forms."""
+
+
+def parse_weeks_days_label(text: str) -> tuple[int, int] | None:
+    """(weeks, days) from "('29 weeks', '2 days')"; None for any other text."""
+    match = WEEKS_DAYS_LABEL.fullmatch(text.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def parse_medcalc_answer(text: str, output_type: str) -> tuple[str, Any]:
+    """A published answer as (gold kind, value): numbers -> float/int ("integer" labels with a fraction,
+    e.g. a 1.5 score, are decimals), MM/DD/YYYY -> date, "('N weeks', 'N days')" -> (weeks, days).
+    Raises AnswerLabelError naming the text otherwise."""
+    raw = text.strip()
+    kind = output_type.strip().lower()
+    if kind in ("decimal", "integer"):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise AnswerLabelError(f"answer {raw!r} is not a number") from None
+        if not math.isfinite(number):
+            raise AnswerLabelError(f"answer {raw!r} is not a finite number")
+        if kind == "integer" and number.is_integer():
+            return "integer", int(number)
+        return "decimal", number
+    if kind == "date":
+        pair = parse_weeks_days_label(raw)
+        if pair is not None:
+            return "weeks_days", pair
+        try:
+            return "date", datetime.strptime(raw, "%m/%d/%Y").date()
+        except ValueError:
+            raise AnswerLabelError(f"answer {raw!r} is neither MM/DD/YYYY nor ('W weeks', 'D days')") from None
+    raise AnswerLabelError(f"output type {output_type!r} is not decimal, integer or date")
+
+
+# MedCalc-Bench rounds answers and limits before writing them: to 3 decimals in v1.0 (e.g. "38.187"), to 5
+# in the current `round_number` (calculator_implementations/rounding.py). A limit is therefore known only to
+# half a unit of its third decimal, or of its last one when it shows more.
+_MIN_DECIMALS = 3
+
+
+def limit_slack(limit: float) -> float:
+    """How far a written limit may sit from the value it rounds: half a unit of max(3, its decimals) in
+    its shortest float form (38.187 -> 0.0005; 0.0 -> 0.0005; 64.79145 -> 0.000005; a computed
+    64.79145723… -> ~5e-15). Limits are compared as floats everywhere (the reward's gold stores them as
+    JSON numbers), so the audit, which reads them as text, converts first and agrees with the reward."""
+    text = repr(float(limit))
+    decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
+    return 0.5 * 10.0 ** -max(_MIN_DECIMALS, decimals)
+
+
+def medcalc_correct(
+    kind: str,
+    value: Any,
+    gold: Any = None,
+    lower: float | None = None,
+    upper: float | None = None,
+) -> bool:
+    """Is `value` right against a MedCalc-Bench gold under the rules in the module docstring?
+
+    decimal needs `lower` and `upper`; integer compares with `gold`; date and
+    weeks_days compare `value` with `gold` (date objects or ISO strings; tuples or lists).
+    """
+    if kind == "decimal":
+        if lower is None or upper is None:
+            raise ValueError("a decimal gold needs lower and upper limits")
+        if not _is_number(value):
+            return False
+        x = float(value)
+        lo, hi = float(lower), float(upper)
+        return lo - limit_slack(lower) - ABS_EPS <= x <= hi + limit_slack(upper) + ABS_EPS
+    if kind == "integer":
+        return _is_number(value) and _is_number(gold) and round(float(value)) == round(float(gold))
+    if kind == "date":
+        return _as_date(value) is not None and _as_date(value) == _as_date(gold)
+    if kind == "weeks_days":
+        return _as_pair(value) is not None and _as_pair(value) == _as_pair(gold)
+    raise ValueError(f"unknown gold kind {kind!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+            try:
+                return datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def _as_pair(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list | tuple) and len(value) == 2 and all(_is_number(v) for v in value):
+        return int(value[0]), int(value[1])
+    return None
