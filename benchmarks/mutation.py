@@ -208,7 +208,8 @@ def main() -> int:
     print("|---|---|---|---|")
     for mutant, killed, _, last in rows:
         test = last.removeprefix("FAILED ").split(" - ")[0] if killed else ""
-        print(f"| `{mutant.name}` | {mutant.why} | {'killed' if killed else '**survived**'} | `{test}` |")
+        why = mutant.why.replace("|", "\\|")
+        print(f"| `{mutant.name}` | {why} | {'killed' if killed else '**survived**'} | `{test}` |")
     print(f"\nmutation score: {len(rows) - survivors}/{len(rows)} killed")
     return 1 if survivors else 0
 

@@ -128,7 +128,9 @@ CALCULATOR = Calculator(
     notes="MedCalc-Bench Verified: its code looks the chronic-health finding up under a name its entities never "
     "use, so chronic health points are never added; ours: 5 (nonoperative or emergency postoperative) or 2 "
     "(elective postoperative); source: Knaus 1985, table 1. MedCalc-Bench Verified: A-a gradient > 499 → 4 "
-    "(499.5 scores 4); ours: ≥ 500 → 4; source: Knaus 1985, table 1.",
+    "(499.5 scores 4); ours: ≥ 500 → 4; source: Knaus 1985, table 1. MedCalc-Bench Verified: chronic renal "
+    "failure adds creatinine points (3 for 2.0-3.4, 4 for ≥ 3.5 mg/dL); ours: none (a declared ignore); "
+    "source: Knaus 1985, table 1 (only acute renal failure doubles the creatinine points).",
     examples=(
         # Hand calculations from the published table (Knaus 1985, table 1).
         Example(

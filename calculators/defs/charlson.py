@@ -153,7 +153,10 @@ CALCULATOR = Calculator(
     ),
     notes="Age points: Charlson's combined age-comorbidity score is usually cited as one point per decade "
     "over 40; MedCalc-Bench and MDCalc count decades from 50 (50-59: 1 … ≥ 80: 4). We follow the benchmark "
-    "form by design; the comorbidity weights are the paper's.",
+    "form by design; the comorbidity weights are the paper's. MedCalc-Bench v1.0: 'Solid tumor': True adds 1 "
+    "point (it matches none of its none/localized/metastatic branches and falls through to the 1-point rule); "
+    "ours: True without a stage is a localized tumour, 2 points; source: Charlson 1987 (any tumour 2, "
+    "metastatic solid tumour 6).",
     examples=(
         # Hand calculations from the published weights (Charlson 1987) and the MDCalc age points.
         Example({"age": 45}, 0, "hand calculation from the published weights", "no conditions, age < 50"),

@@ -41,6 +41,7 @@ PER_DOSE: dict[str, tuple[str, str, float, str]] = {
 PATCH_FACTOR = 2.4  # MME/day per µg/h of transdermal fentanyl
 PATCH_MEDCALC = "fentanyl patch"
 _DOSE_RANGE = {"mg": (0.1, 2000.0), "ug": (1.0, 3200.0)}
+_MASS_UNITS = frozenset({"mg", "g", "ug", "µg", "mcg"})
 
 
 # MedCalc-Bench v1.0 and Verified (calculator_implementations/mme.py): the CDC table plus buprenorphine at
@@ -136,6 +137,12 @@ def _from_medcalc(
                     f"{key}={raw!r}: a fentanyl patch is dosed as a rate in µg/h, not N doses a day"
                 )
             if not per_day:
+                unit = str(raw[1]).strip() if isinstance(raw, list | tuple) and len(raw) == 2 else ""
+                if unit in _MASS_UNITS:  # MedCalc-Bench's patch "doses" in mg: a documented deviation
+                    raise EntityError(
+                        f"{key}={raw!r}: a fentanyl patch is dosed as a rate in µg/h (CDC 2022), not a "
+                        "mass; see docs/calculators.md#mme"
+                    )
                 values["fentanyl_patch_rate"] = _pair(raw)
             continue
         if lowered not in by_benchmark_name:

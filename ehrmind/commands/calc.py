@@ -266,6 +266,20 @@ def validate(
         raise typer.Exit(1)
 
 
+def _print_row_errors(rows: list[dict], shown: int = 20) -> None:
+    """Why rows could not be judged: the first line of each reason (it names the calculator and the key
+    or input; entity values stay in the --out file), so an unmapped key is never a silent count."""
+    errors = [r for r in rows if r["status"] == "error"]
+    if not errors:
+        return
+    console.print(f"[bold]{len(errors)} row error(s)[/bold] (first line of each reason; --out has them in full):")
+    for record in errors[:shown]:
+        first = str(record["reason"]).splitlines()[0] if record["reason"] else "(no reason)"
+        console.print(f"  row {record['row_number']}: {escape(first)}", highlight=False)
+    if len(errors) > shown:
+        console.print(f"  … and {len(errors) - shown} more")
+
+
 def _passed(results: list) -> str:
     return f"{sum(r.ok for r in results)}/{len(results)}" if results else "—"
 
@@ -324,6 +338,7 @@ def audit(
         style="bold",
     )
     console.print(table)
+    _print_row_errors(report["rows"])
     if out is not None:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -88,8 +88,9 @@ def test_known_deviations_are_named() -> None:
     due = by_number[9729]
     assert (due["status"], due["ours"], due["ground_truth"]) == ("disagree", "10/08/2023", "10/12/2023")
     assert due["reason"] == "label differs from primary source: see docs/calculators.md#due_date"
-    # Row 9818: fentanyl patch written as 40 mg -> unusable, not a disagreement.
-    assert by_number[9818]["status"] == "error" and "fentanyl_patch_rate" in by_number[9818]["reason"]
+    # Row 9818: fentanyl patch written as 40 mg -> unusable (the documented deviation), not a disagreement.
+    patch = by_number[9818]
+    assert patch["status"] == "error" and "fentanyl patch is dosed as a rate in µg/h" in patch["reason"]
     # Row 10015: gestational age 12/18/2023 - 07/08/2023 = 163 days = (23, 2), as labelled.
     assert by_number[10015]["status"] == "agree" and by_number[10015]["ours"] == [23, 2]
 

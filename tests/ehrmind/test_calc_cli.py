@@ -137,3 +137,15 @@ def test_audit_writes_json(tmp_path: Path) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["total"] == 55 == report["agree"] + report["disagree"] + report["error"]
     assert {"per_calculator", "rows"} <= set(report)
+
+
+def test_audit_names_an_unmapped_entity_key(tmp_path: Path) -> None:
+    # Issue 10: a key the calculator does not declare is a row error whose reason is shown, never skipped.
+    path = tmp_path / "mc.csv"
+    entities = "{'age': [60, 'years'], 'sex': 'Male', 'creatinine': [1.2, 'mg/dL'], 'Shoe size': [44, 'EU']}"
+    header = "Row Number,Calculator ID,Output Type,Relevant Entities,Ground Truth Answer,Lower Limit,Upper Limit"
+    path.write_text(f'{header}\n7,3,decimal,"{entities}",68.2,64.79,71.61\n', encoding="utf-8")
+    result = invoke("audit", str(path))
+    assert result.exit_code == 0
+    assert "1 row error(s)" in result.output
+    assert "row 7:" in result.output and "unmapped entity key 'Shoe size' for ckd_epi_2021" in result.output
