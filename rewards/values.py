@@ -12,7 +12,8 @@ can write anything, and a reward must neither hang nor run code on it. Nothing h
     parse_weeks_days([5, 2]), parse_weeks_days("(5 weeks, 2 days)") -> (5, 2)
     parse_label("Eligible.", ("not relevant", "excluded", "eligible")) -> "eligible"
 
-Unit conversion goes through `calculators.units.conversion` only; this module owns no unit table.
+Units after a number are read by the closed grammar of `rewards.units` (never a free-form parser) and
+converted to the gold's unit there; `target_unit=UNITLESS` marks a gold without a unit.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 
-from calculators.errors import UnitError
-from calculators.units import UNIT_ALIASES, conversion, normalize_unit
+from calculators.units import normalize_unit
+from rewards.units import UNITLESS, answer_unit, is_word_unit, to_gold_unit
 
-_ALIASES_LOWER = frozenset(k.lower() for k in UNIT_ALIASES)
 MAX_VALUE_CHARS = 200  # longer "values" are prose, not answers
 
 # Every reason a value can be rejected for (stats keys are built from these, so the set is closed).
@@ -112,7 +112,6 @@ _NUMBER = re.compile(
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _RANGE = re.compile(r"^(?:-|–|—|to|\.\.)\s*[-+]?\d")
-_WORD_UNITS = frozenset({"point", "points", "pts", "pt", "score", "units"})
 
 
 def _clean(value: str) -> str:
@@ -152,9 +151,9 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
         raise AnswerValueError("ambiguous_comma", value, "write 72.5 or 1,234 (thousands)")
     literal = f"{sign}{(whole or '0').replace(',', '')}.{frac or '0'}" + (f"e{exp}" if exp else "")
     number = _finite(float(literal))
-    rest = text[match.end() :].strip()
+    rest = text[match.end() :].strip().rstrip(".").strip()
     if rest:
-        number = _apply_unit(number, rest.rstrip(".").strip(), value, target_unit, analyte)
+        number = _apply_unit(number, rest, value, target_unit, analyte)
     return number
 
 
@@ -171,43 +170,20 @@ def _finite(number: float | int) -> float:
 def _apply_unit(number: float, unit: str, raw: str, target: str | None, analyte: str | None) -> float:
     if _RANGE.match(unit):
         raise AnswerValueError("range", raw, "give one value")
-    if unit.lower() in _WORD_UNITS:
-        if target is None or normalize_unit(target) == "dimensionless":
+    if is_word_unit(unit):
+        if target is None or target == UNITLESS or normalize_unit(target) == "dimensionless":
             return number
         raise AnswerValueError("wrong_unit", raw, f"expected {target}")
-    spelled = _known_unit(unit)
-    if spelled is None:
+    code = answer_unit(unit)
+    if code is None:
         if any(ch.isdigit() for ch in unit) or " or " in f" {unit.lower()} ":
             raise AnswerValueError("multiple_values", raw)
         raise AnswerValueError("unknown_unit", raw)
-    if target is None:
-        return number
-    try:
-        scale, offset = conversion(spelled, target, analyte)
-    except UnitError:
-        raise AnswerValueError("wrong_unit", raw, f"expected {target}") from None
-    return _finite(number * scale + offset)
-
-
-@lru_cache(maxsize=2048)
-def _known_unit(unit: str) -> str | None:
-    """The spelling of `unit` the unit table accepts, or None (tries a few harmless respellings)."""
-    if len(unit) > 40:
-        return None
-    for candidate in (unit, unit.replace(" ", ""), unit.replace("²", "2").replace(" ", "")):
-        # Units with digits ("10*9/L", "1.73 m²") only from the alias table: pint would read "/9" or
-        # "3/9" leftovers as numbers, turning "3/9" into the answer 3. Same for several words ("is the answer"): pint costs ~0.1 ms per failed parse, so only
-        # single-token units that are not in the table are handed to it.
-        if (
-            any(ch.isdigit() for ch in candidate) or " " in candidate
-        ) and candidate.lower() not in _ALIASES_LOWER:
-            continue
-        try:
-            normalize_unit(candidate)
-        except (UnitError, RecursionError, MemoryError):
-            continue
-        return candidate
-    return None
+    converted = to_gold_unit(number, code, target, analyte)
+    if converted is None:
+        expected = "no unit" if target == UNITLESS else target
+        raise AnswerValueError("wrong_unit", raw, f"expected {expected}")
+    return _finite(converted)
 
 
 # -- dates ------------------------------------------------------------------------------------------------
