@@ -18,18 +18,23 @@ never parse. Two numbers agree when they are within the tolerance: the calculato
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from typing import Any, NamedTuple
 
 from rewards.gold import Gold, GoldError
 from rewards.units import UNITLESS
 from rewards.values import (
+    MAX_VALUE_CHARS,
+    NO_VALUE,
     AnswerValueError,
     default_aliases,
+    label_key,
     parse_date,
     parse_label,
     parse_number,
     parse_weeks_days,
+    split_unit,
 )
 
 ABS_EPS = 1e-9  # float noise allowed around a gold of exactly 0 and at interval edges
@@ -118,6 +123,50 @@ def normalise(answer: Any, gold: Gold) -> Any:
     return parse_label(answer, gold.choices, aliases)
 
 
+UNTYPED_REL_TOL = 0.05  # numbers of an untyped answer agree within 5 % (MedCalc-Bench's decimal rule)
+_NUMERIC_START = re.compile(r"\s*[-+−~≈]?\s*\.?[0-9０-９]")
+_HEDGE = re.compile(r"\b(?:or|and/or|either|maybe|possibly|probably|unclear)\b|/|\?")
+
+
+def normalise_untyped(answer: Any) -> Any:
+    """An answer without a declared type (no gold): a float, a (float, unit) pair, a date, (weeks, days) or
+    a label key. Raises AnswerValueError for what must never vote: no value, NaN and infinities, hedges
+    ("yes or no", "yes/no", "maybe"), several values, and text that starts like a number but is not one
+    ("72,5", "72 blorps"). A number with a unit is its own answer: without a type, "72 kg" and 72 differ.
+    """
+    if answer is None:
+        raise AnswerValueError("no_value", answer)
+    if isinstance(answer, bool):
+        return "true" if answer else "false"
+    if isinstance(answer, int | float):
+        return parse_number(answer)
+    if isinstance(answer, list | tuple):
+        return parse_weeks_days(answer)
+    if not isinstance(answer, str):
+        raise AnswerValueError("not_a_number", answer)
+    try:
+        return parse_date(answer)
+    except AnswerValueError:
+        pass
+    lowered = answer.lower()
+    if "week" in lowered or lowered.lstrip()[:1] in ("(", "["):  # "5 weeks, 2 days", "(5, 2)"
+        return parse_weeks_days(answer)
+    if _NUMERIC_START.match(answer):
+        number = parse_number(answer)  # raises for "72,5", "80-90", "72 or 80", unknown units
+        unit = split_unit(answer)
+        return number if unit is None else (number, unit)
+    key = label_key(answer)
+    if key in ("nan", "inf", "infinity", "-inf"):
+        raise AnswerValueError("not_finite", answer)
+    if not key or key in NO_VALUE:
+        raise AnswerValueError("no_value", answer)
+    if _HEDGE.search(key):
+        raise AnswerValueError("multiple_values", answer, "give one answer")
+    if len(key) > MAX_VALUE_CHARS:
+        raise AnswerValueError("value_too_long", answer)
+    return key
+
+
 def _as_tolerance(tol: Tolerance | float) -> Tolerance:
     return tol if isinstance(tol, Tolerance) else Tolerance(float(tol))
 
@@ -186,6 +235,7 @@ __all__ = [
     "group_answers",
     "majority",
     "normalise",
+    "normalise_untyped",
     "target_unit",
     "within",
 ]

@@ -86,7 +86,7 @@ _TRANSLATE.update(
 )
 _TRANSLATE = {k: (chr(v) if isinstance(v, int) else v) for k, v in _TRANSLATE.items()}
 
-_NO_VALUE = frozenset(
+NO_VALUE = frozenset(
     {
         "",
         "n/a",
@@ -141,7 +141,7 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
         raise AnswerValueError("not_a_number", value)
     _check_length(value)
     text = _clean(value)
-    if text.lower() in _NO_VALUE:
+    if text.lower() in NO_VALUE:
         raise AnswerValueError("no_value", value)
     match = _NUMBER.match(text)
     sign, whole, frac, exp = match.groups() if match else ("", None, None, None)
@@ -155,6 +155,18 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
     if rest:
         number = _apply_unit(number, rest, value, target_unit, analyte)
     return number
+
+
+def split_unit(value: str) -> str | None:
+    """The grammar code of the unit written after the number in `value` (None: no unit, or a score word).
+
+    Only call it on text `parse_number` accepted."""
+    text = _clean(value)
+    match = _NUMBER.match(text)
+    rest = text[match.end() :].strip().rstrip(".").strip() if match else ""
+    if not rest or is_word_unit(rest):
+        return None
+    return answer_unit(rest)
 
 
 def _finite(number: float | int) -> float:
@@ -188,23 +200,28 @@ def _apply_unit(number: float, unit: str, raw: str, target: str | None, analyte:
 
 # -- dates ------------------------------------------------------------------------------------------------
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
+# ISO date, optionally with an ISO time of day that must itself be valid ("T99:99" is not a time).
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,6})?)?Z?)?"
+)
 
 
 def parse_date(value: object) -> date:
-    """A calendar date from "MM/DD/YYYY" or ISO "YYYY-MM-DD" (a 4-digit year is required)."""
+    """A calendar date from "MM/DD/YYYY" or ISO "YYYY-MM-DD" (a 4-digit year is required), the ISO form
+    optionally followed by a valid time of day ("2024-05-01T08:30", "2024-05-01 08:30:00Z"); any other
+    suffix ("2024-05-01T99:99", "05/01/2024 or later") is `invalid_date`."""
     if value is None:
         raise AnswerValueError("no_value", value)
     if not isinstance(value, str):
         raise AnswerValueError("invalid_date", value, "write MM/DD/YYYY")
     _check_length(value)
     text = _clean(value).rstrip(".")
-    if text.lower() in _NO_VALUE:
+    if text.lower() in NO_VALUE:
         raise AnswerValueError("no_value", value)
     if m := _US_DATE.fullmatch(text):
         month, day, year = (int(g) for g in m.groups())
     elif m := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(g) for g in m.groups())
+        year, month, day = (int(g) for g in m.groups()[:3])
     else:
         raise AnswerValueError("invalid_date", value, "write MM/DD/YYYY")
     try:
@@ -233,7 +250,7 @@ def parse_weeks_days(value: object) -> tuple[int, int]:
     elif isinstance(value, str):
         _check_length(value)
         text = _clean(value).rstrip(".").lower()
-        if text in _NO_VALUE:
+        if text in NO_VALUE:
             raise AnswerValueError("no_value", value)
         if m := _WEEKS_DAYS.fullmatch(text):
             pair = (int(m.group(1)), int(m.group(2)))
@@ -295,6 +312,11 @@ TRUE_FALSE_ALIASES: dict[str, str] = {"yes": "true", "1": "true", "no": "false",
 _LABEL_SEP = re.compile(r"[\s_\-]+")
 
 
+def label_key(text: str) -> str:
+    """A label's comparison key: case-, separator- and trailing-punctuation-insensitive."""
+    return _label_key(text)
+
+
 def _label_key(text: str) -> str:
     return _LABEL_SEP.sub(" ", _clean(text).rstrip(".!").strip("*").strip().lower())
 
@@ -341,6 +363,6 @@ def parse_label(value: object, choices: Sequence[str], aliases: Mapping[str, str
     key = _label_key(text)
     if key in table:
         return table[key]
-    if key in _NO_VALUE:
+    if key in NO_VALUE:
         raise AnswerValueError("no_value", value)
     raise AnswerValueError("unknown_label", value, "choose one of: " + ", ".join(choices))

@@ -180,10 +180,10 @@ def _group(answers: list[str], prompt: str = "p1"):
     return [_wrap(a) if a is not None else "no answer here" for a in answers], [prompt] * len(answers)
 
 
-PSEUDO_GROUPS = [  # (answers in one group, expected scores)
-    (['"72.5"', "72.5", '"72.5 mL/min"', "80"], [1, 1, 1, 0]),
-    (["72.50", "72.5", "72.51", "72.4"], [1, 1, 1, 0]),  # equal at 3 significant digits
-    (["72.5", "72.5", "72.4", "72.4"], [0, 0, 0, 0]),  # a tie
+PSEUDO_GROUPS = [  # (answers in one group, expected scores); untyped rows: no gold declares the type
+    (['"72.5"', "72.5", '"72.5 mL/min"', "80"], [1, 1, 0, 0]),  # without a type, a unit is its own answer
+    (["72.50", "72.5", "72.51", "72.4"], [1, 1, 1, 1]),  # within 5 % (untyped_rel_tol)
+    (["72", "72", "90", "90"], [0, 0, 0, 0]),  # a tie
     (['"eligible"', '"Eligible"', '"excluded"', "null"], [1, 1, 0, 0]),
     (['"10/12/2023"', '"2023-10-12"', '"10/13/2023"', '"10/12/2023"'], [1, 1, 0, 1]),
     (["[5, 2]", '"(5 weeks, 2 days)"', "[5, 3]", None], [1, 1, 0, 0]),
