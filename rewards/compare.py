@@ -124,7 +124,7 @@ def normalise(answer: Any, gold: Gold) -> Any:
 
 
 UNTYPED_REL_TOL = 0.05  # numbers of an untyped answer agree within 5 % (MedCalc-Bench's decimal rule)
-_NUMERIC_START = re.compile(r"\s*[-+−~≈]?\s*\.?[0-9０-９]")
+_NUMERIC_START = re.compile(r"\s*(?:[-+−~≈]\s*)?\.?[0-9０-９]")  # one way to split spaces: linear
 _HEDGE = re.compile(r"\b(?:or|and/or|either|maybe|possibly|probably|unclear)\b|/|\?")
 
 
@@ -144,6 +144,8 @@ def normalise_untyped(answer: Any) -> Any:
         return parse_weeks_days(answer)
     if not isinstance(answer, str):
         raise AnswerValueError("not_a_number", answer)
+    if len(answer) > MAX_VALUE_CHARS:
+        raise AnswerValueError("value_too_long", answer[:40])
     try:
         return parse_date(answer)
     except AnswerValueError:
@@ -162,8 +164,6 @@ def normalise_untyped(answer: Any) -> Any:
         raise AnswerValueError("no_value", answer)
     if _HEDGE.search(key):
         raise AnswerValueError("multiple_values", answer, "give one answer")
-    if len(key) > MAX_VALUE_CHARS:
-        raise AnswerValueError("value_too_long", answer)
     return key
 
 
