@@ -11,8 +11,9 @@
   analyte the gold or the calculator declares; a unit on a unitless result is `wrong_unit`. Integers,
   dates and (weeks, days) are exact. The comparison is `rewards.compare`'s, shared with the vote.
 
-EHRMIND's scheme (format failure -2, wrong 0, right 1.1) is `make_reward("format", fail_score=-2.0)` plus
-`make_reward("calc_accuracy", correct_score=1.1)`.
+EHRMIND's scheme (format failure -2 whatever the content, wrong 0, right 1.1, strict parsing) is the
+`ehrmind` reward (`rewards.presets`), not a sum of these: `make_reward("format", fail_score=-2.0)` pays 1.0
+for any well-formatted answer, and a lenient accuracy reward added to it pays a broken right answer -0.9.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
     from rewards import get_reward, make_reward, check_weights
     f = get_reward("medcalc_accuracy")                       # default options
     f(prompts=prompts, completions=completions, gold=gold, task=task)   # -> list[float | None]
-    g = make_reward("format", fail_score=-2.0)               # EHRMIND's scheme
+    g = make_reward("format", fail_score=-2.0)               # 1.0 well formatted, -2.0 otherwise
+    h = get_reward("ehrmind")                                # EHRMIND's scheme: -2 / 0 / 1.1, strict
     check_weights(["format", "calc_acuracy"], [0.2, 1.0])    # -> ["unknown reward 'calc_acuracy' ..."]
 
 A reward is an instance of a registered `Reward` subclass: picklable, with `__name__` set to its
