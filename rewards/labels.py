@@ -2,7 +2,8 @@
 
 - `diagnosis_label` (tasks "ehrshot/<name>"): the answer must match the gold label (yes/no, true/false,
   0/1 and multiclass labels, with aliases). Class balancing is optional: `class_weights={"yes": 4.0}`
-  scales the score of a correct answer by its gold class's weight; `balanced=True` without weights uses
+  scales the score of a correct answer by its gold class's weight (labels not listed keep weight 1;
+  the mapping is checked when the reward is built, so `ehrmind validate` reports a bad one); `balanced=True` without weights uses
   inverse class frequencies within the batch (mean weight 1). Note that GRPO's per-group reward scaling
   cancels a constant factor inside a group, so weights matter with `scale_rewards="batch"` or `"none"`.
 - `pseudo_label` (tasks "pseudo/<task>"): completions sharing a prompt (TRL samples `num_generations`
@@ -39,6 +40,29 @@ from rewards.registry import Reasons, Reward, RewardConfigError, Scores, registe
 from rewards.values import AnswerValueError, default_aliases, parse_label
 
 
+def _check_class_weights(raw: Any) -> dict[str, float]:
+    """`class_weights` checked when the reward is built (so `ehrmind validate` reports it): a non-empty
+    mapping of label -> finite weight > 0. Labels it does not name keep weight 1."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not raw:
+        raise RewardConfigError(
+            f"class_weights={raw!r:.60} must map labels to weights, e.g. {{\"yes\": 4.0}} (unlisted labels: 1)"
+        )
+    out = {}
+    for label, weight in raw.items():
+        if isinstance(label, bool):  # YAML 1.1 reads an unquoted yes/no/true/false key as a boolean
+            raise RewardConfigError(
+                f"class_weights key {label!r} is a boolean: quote the label in YAML, e.g. {{\"yes\": 4.0}}"
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise RewardConfigError(f"class_weights key {label!r} must be a label name such as \"yes\"")
+        out[label] = check_score(f"class_weights[{label!r}]", weight)
+        if out[label] <= 0:
+            raise RewardConfigError(f"class_weights[{label!r}]={weight!r} must be > 0 (0 would never pay)")
+    return out
+
+
 @register("diagnosis_label")
 class DiagnosisLabel(AnswerReward):
     """Binary or multiclass label; see the module docstring for class balancing."""
@@ -64,13 +88,9 @@ class DiagnosisLabel(AnswerReward):
             wrong_score=wrong_score,
             fail_score=fail_score,
         )
-        if class_weights is not None and not isinstance(class_weights, Mapping):
-            raise RewardConfigError("class_weights must map a label to a weight")
-        self.class_weights = {
-            str(k): check_score(f"class_weights[{k!r}]", v) for k, v in (class_weights or {}).items()
-        }
-        if any(w < 0 for w in self.class_weights.values()):
-            raise RewardConfigError("class_weights must be non-negative")
+        self.class_weights = _check_class_weights(class_weights)
+        if balanced and self.class_weights:
+            raise RewardConfigError("give class_weights or balanced=true, not both (balanced computes weights)")
         self.balanced = bool(balanced)
 
     def score(
@@ -95,10 +115,8 @@ class DiagnosisLabel(AnswerReward):
         aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
         if parse_label(answer, gold.choices, aliases) != gold.value:
             return self.wrong_score
-        if self.class_weights:
-            if gold.value not in self.class_weights:
-                raise RewardConfigError(f"class_weights has no weight for the gold label {gold.value!r}")
-            return self.correct_score * self.class_weights[gold.value]
+        if self.class_weights:  # a label without a weight keeps weight 1
+            return self.correct_score * self.class_weights.get(gold.value, 1.0)
         weights = columns.get("_row_weight")
         return self.correct_score * (weights[row] if weights is not None else 1.0)
 

@@ -168,6 +168,11 @@ def check_weights(
                 extra = sorted(set(opts) - set(options_of(n)))
                 if extra:
                     problems.append(f"reward {n!r} has no option(s) {', '.join(extra)}")
+                    continue
+                try:  # build it: option values are checked here, not on the first batch of training
+                    make_reward(n, **opts)
+                except (RewardConfigError, TypeError, ValueError) as exc:
+                    problems.append(f"reward {n!r}: {exc}")
     if not names:
         problems.append("no rewards listed; add at least one, e.g. format and calc_accuracy")
     return problems

@@ -168,8 +168,9 @@ def test_diagnosis_class_balancing():
     assert sum(out) / len(out) == pytest.approx(1.0)
     fixed = make_reward("diagnosis_label", class_weights={"yes": 5.0, "no": 1.0})
     assert fixed(completions=right, gold=golds, task=tasks) == [5.0, 1.0, 1.0, 1.0]
-    with pytest.raises(RewardConfigError, match="no weight"):
-        make_reward("diagnosis_label", class_weights={"yes": 5.0})(completions=right, gold=golds, task=tasks)
+    # a label the mapping does not name keeps weight 1 (issue 11: this raised mid-training)
+    partial = make_reward("diagnosis_label", class_weights={"yes": 5.0})
+    assert partial(completions=right, gold=golds, task=tasks) == [5.0, 1.0, 1.0, 1.0]
     assert (
         get_reward("diagnosis_label")(completions=right, gold=golds, task=["trial_match"] * 4) == [None] * 4
     )
