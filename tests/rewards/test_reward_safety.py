@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rewards
-from rewards import get_reward, make_reward
+from rewards import get_reward
 from rewards.parse import DEFAULT_FORMAT, AnswerFormat
 from rewards.values import AnswerValueError, parse_date, parse_label, parse_number, parse_weeks_days
 
