@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from rewards.gold import Gold, GoldError
@@ -28,7 +28,6 @@ from rewards.values import (
     MAX_VALUE_CHARS,
     NO_VALUE,
     AnswerValueError,
-    default_aliases,
     label_key,
     parse_date,
     parse_label,
@@ -74,6 +73,7 @@ def declared(calculator_id: str) -> Declared:
     return Declared(out.rel_tol, getattr(out, "abs_tol", None), out.unit, getattr(out, "analyte", None))
 
 
+@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def gold_tolerance(gold: Gold) -> Tolerance:
     """How far a number may be from the gold's value and still be the same answer (decimal golds)."""
     if gold.kind != "decimal":
@@ -87,6 +87,7 @@ def gold_tolerance(gold: Gold) -> Tolerance:
     return Tolerance()
 
 
+@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def target_unit(gold: Gold) -> str | None:
     """The unit answers are converted to: the gold's, else its calculator's, else `UNITLESS`."""
     if gold.unit:
@@ -96,6 +97,7 @@ def target_unit(gold: Gold) -> str | None:
     return UNITLESS
 
 
+@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def gold_analyte(gold: Gold) -> str | None:
     if gold.analyte or not gold.calculator:
         return gold.analyte
@@ -119,7 +121,7 @@ def normalise(answer: Any, gold: Gold) -> Any:
         return parse_date(answer)
     if kind == "weeks_days":
         return parse_weeks_days(answer)
-    aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
+    aliases = gold.aliases  # None: the choices' default aliases (cached in parse_label)
     return parse_label(answer, gold.choices, aliases)
 
 
@@ -186,18 +188,26 @@ def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple
     founds the first group, and so on; a tie for the top group is broken by sample order and reported.
     """
     tol = _as_tolerance(tol)
+    # Each answer's half-width once (agree() per pair would recompute it n^2 times: the reward's hot path).
+    half = [tol.half_width(v) + ABS_EPS if tol and isinstance(v, float) else None for v in values]
+
+    def same(j: int, i: int) -> bool:  # values[j] agrees with center values[i]; same rule as agree()
+        a, h = values[j], half[i]
+        return abs(a - values[i]) <= h if h is not None and isinstance(a, float) else a == values[i]
+
     unassigned = list(range(len(values)))
     groups: list[tuple[Any, int]] = []
     tie = False
     while unassigned:
-        support = [(sum(agree(values[j], values[i], tol) for j in unassigned), i) for i in unassigned]
+        support = [(sum(same(j, i) for j in unassigned), i) for i in unassigned]
         best_size = max(size for size, _ in support)
         best = next(i for size, i in support if size == best_size)  # earliest sample wins a tie
-        members = [j for j in unassigned if agree(values[j], values[best], tol)]
+        members = [j for j in unassigned if same(j, best)]
         if not groups:
             tie = any(size == best_size and i not in members for size, i in support)
         groups.append((values[best], len(members)))
-        unassigned = [j for j in unassigned if j not in members]
+        taken = set(members)
+        unassigned = [j for j in unassigned if j not in taken]
     return groups, tie
 
 

@@ -37,7 +37,7 @@ from rewards.compare import (
 from rewards.gold import Gold, GoldError, parse_gold
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
-from rewards.values import AnswerValueError, default_aliases, parse_label
+from rewards.values import AnswerValueError, parse_label
 
 
 def _check_class_weights(raw: Any) -> dict[str, float]:
@@ -112,7 +112,7 @@ class DiagnosisLabel(AnswerReward):
         return [total / (k * counts[label]) if label is not None else 1.0 for label in labels]
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
-        aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
+        aliases = gold.aliases  # None: the choices' default aliases (cached in parse_label)
         if parse_label(answer, gold.choices, aliases) != gold.value:
             return self.wrong_score
         if self.class_weights:  # a label without a weight keeps weight 1

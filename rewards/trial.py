@@ -24,7 +24,7 @@ from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
 from rewards.trial_limits import broken_for_meta, violations_for_meta
-from rewards.values import TRIAL_ALIASES, TRIAL_LABELS, AnswerValueError, default_aliases, parse_label
+from rewards.values import TRIAL_LABELS, AnswerValueError, parse_label
 
 # TREC qrels codes -> label names (0 not relevant, 1 excluded, 2 eligible).
 QREL_LABELS = {0: "not relevant", 1: "excluded", 2: "eligible"}
@@ -78,7 +78,7 @@ class TrialLabel(AnswerReward):
         self.partial_credit = _check_matrix(partial_credit)
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
-        aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
+        aliases = gold.aliases  # None: the choices' default aliases (cached in parse_label)
         pred = parse_label(answer, gold.choices, aliases)
         if pred == gold.value:
             return self.correct_score
@@ -134,7 +134,7 @@ class TrialConsistency(Reward):
                 reasons.append(parsed.reason)
                 continue
             try:
-                label = parse_label(parsed.answer, TRIAL_LABELS, TRIAL_ALIASES)
+                label = parse_label(parsed.answer, TRIAL_LABELS)  # default aliases: TRIAL_ALIASES
             except AnswerValueError as exc:
                 scores.append(0.0)
                 reasons.append(exc.reason)

@@ -232,11 +232,12 @@ def parse_date(value: object) -> date:
 
 # -- (weeks, days) ----------------------------------------------------------------------------------------
 # Two numbers with a separator between them: a weeks word (and maybe a comma), or a comma/"and"/"+".
+# Matched on text whose whitespace runs are single spaces, so every gap is " ?": one way to match, linear.
 _WEEKS_DAYS = re.compile(
-    r"[(\[]?\s*['\"]?(\d{1,3})\s*(?:(?:w|wk|wks|weeks?)['\"]?\s*(?:,|and|\+)?|['\"]?\s*(?:,|and|\+))\s*"
-    r"['\"]?(\d{1,2})\s*(?:d|days?)?['\"]?\s*[)\]]?"
+    r"[(\[]? ?['\"]?(\d{1,3}) ?(?:(?:w|wk|wks|weeks?)['\"]? ?(?:,|and|\+)?|['\"]? ?(?:,|and|\+)) ?"
+    r"['\"]?(\d{1,2}) ?(?:d|days?)?['\"]? ?[)\]]?"
 )
-_WEEKS_ONLY = re.compile(r"(\d{1,3})\s*(?:w|wk|wks|weeks?)")
+_WEEKS_ONLY = re.compile(r"(\d{1,3}) ?(?:w|wk|wks|weeks?)")
 
 
 def parse_weeks_days(value: object) -> tuple[int, int]:
@@ -249,7 +250,7 @@ def parse_weeks_days(value: object) -> tuple[int, int]:
         pair = value
     elif isinstance(value, str):
         _check_length(value)
-        text = _clean(value).rstrip(".").lower()
+        text = " ".join(_clean(value).rstrip(".").lower().split())
         if text in NO_VALUE:
             raise AnswerValueError("no_value", value)
         if m := _WEEKS_DAYS.fullmatch(text):
@@ -334,6 +335,11 @@ def default_aliases(choices: Sequence[str]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=256)
+def _default_items(choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(default_aliases(choices).items()))
+
+
+@lru_cache(maxsize=256)
 def _label_table(choices: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
     table = {_label_key(alias): choice for alias, choice in aliases}
     table.update({_label_key(c): c for c in choices})  # a choice always wins over an alias
@@ -357,9 +363,9 @@ def parse_label(value: object, choices: Sequence[str], aliases: Mapping[str, str
         text = value
     else:
         raise AnswerValueError("multiple_values" if isinstance(value, list) else "unknown_label", value)
-    if aliases is None:
-        aliases = default_aliases(choices)
-    table = _label_table(tuple(choices), tuple(sorted(aliases.items())))
+    choices = tuple(choices)
+    items = _default_items(choices) if aliases is None else tuple(sorted(aliases.items()))
+    table = _label_table(choices, items)
     key = _label_key(text)
     if key in table:
         return table[key]
