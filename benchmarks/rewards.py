@@ -1,4 +1,5 @@
-"""Reward throughput: `medcalc_accuracy` (and the other rewards) vs Math-Verify's parse + verify.
+"""Reward throughput: every reward (`medcalc_accuracy`, `format`, `ehrmind`, `calc_accuracy`, the label
+rewards, `trial_consistency`, `pseudo_label`) vs Math-Verify's parse + verify.
 
     python benchmarks/rewards.py                    # 60,000 completions, 1,000 for Math-Verify
     python benchmarks/rewards.py --n 200000 --mv-n 2000 --seed 1
@@ -136,6 +137,72 @@ def make_batch(n: int, seed: int, generations: int = 8) -> tuple[list[str], list
     return completions[:n], golds[:n], tasks[:n]
 
 
+CALCS = (  # (calculator, gold unit, analyte, value range, answer spellings in another unit)
+    ("sodium_correction_hyperglycemia", "mmol/L", "sodium", (125.0, 150.0), "{v} mEq/L"),
+    ("bmi", "kg/m2", None, (16.0, 45.0), "{v} kg/m²"),
+    ("ckd_epi_2021", "mL/min/{1.73_m2}", None, (10.0, 120.0), "{v} mL/min/1.73 m²"),
+    ("anion_gap", "mEq/L", "monovalent_ions", (4.0, 30.0), "{v} mmol/L"),
+)
+TRIAL = ("not relevant", "excluded", "eligible")
+
+
+def _label_answers(rng: random.Random, choices: tuple[str, ...], value: str) -> list:
+    other = rng.choice([c for c in choices if c != value])
+    return [value, value.capitalize() + ".", other, f"{value} or {other}", "N/A"]
+
+
+def make_task_batch(task: str, n: int, seed: int, generations: int = 8) -> tuple[list[str], dict]:
+    """Completions and columns for one reward's task: calc, trial_match, ehrshot, pseudo."""
+    rng = random.Random(seed)
+    completions: list[str] = []
+    cols: dict[str, list] = {"gold": [], "task": [], "meta": [], "prompts": []}
+    group = 0
+    while len(completions) < n:
+        meta = None
+        if task == "calc" or task == "pseudo/calc":
+            cid, unit, analyte, (lo, hi), spelled = rng.choice(CALCS)
+            v = round(rng.uniform(lo, hi), 2)
+            gold = {"kind": "decimal", "value": v, "unit": unit, "calculator": cid}
+            if analyte:
+                gold["analyte"] = analyte
+            answers = [v, round(v + rng.uniform(-0.3, 0.3), 2), spelled.format(v=v), round(v * 0.8, 1), "x"]
+        elif task == "trial_match":
+            v = rng.choice(TRIAL)
+            gold = {"kind": "label", "value": v, "choices": list(TRIAL)}
+            answers = _label_answers(rng, TRIAL, v)
+            age = rng.randint(10, 90)
+            meta = json.dumps({"patient_age": age, "patient_sex": rng.choice(("female", "male")),
+                               "trial_min_age": 18, "trial_max_age": None, "trial_sex": None,
+                               "trial_limits": {"min_age": 18, "max_age": 65, "sex": None, "source": "text"},
+                               "topic": group})  # fmt: skip
+        else:  # ehrshot
+            v = rng.choice(("yes", "no"))
+            gold = {"kind": "label", "value": v, "choices": ["no", "yes"]}
+            answers = _label_answers(rng, ("no", "yes"), v)
+        gold_text = json.dumps(gold)
+        for _ in range(generations):
+            completions.append(_completion(rng, rng.choice(answers), 50.0))
+            cols["gold"].append(gold_text)
+            cols["task"].append(task if task != "ehrshot" else "ehrshot/new_hypertension")
+            cols["meta"].append(meta)
+            cols["prompts"].append(f"prompt {group}")
+        group += 1
+    return completions[:n], {k: v[:n] for k, v in cols.items()}
+
+
+def time_columns(name: str, completions, cols: dict, batch: int = 256) -> tuple[float, float, float]:
+    """Like `time_reward`, for any reward's columns (prompts kept: pseudo_label groups by prompt)."""
+    f = get_reward(name)
+    total = 0.0
+    clock = _Clock().__enter__()
+    for i in range(0, len(completions), batch):
+        part = {k: v[i : i + batch] for k, v in cols.items()}
+        scores = f(completions=completions[i : i + batch], **part)
+        total += sum(s for s in scores if s is not None)
+    clock.__exit__()
+    return len(completions) / clock.cpu, len(completions) / clock.wall, total / len(completions)
+
+
 class _Clock:
     """CPU and wall time of a block."""
 
@@ -195,6 +262,19 @@ def main(argv: list[str] | None = None) -> None:
     rows = [
         ("medcalc_accuracy", args.n, *time_reward("medcalc_accuracy", completions, golds, tasks)),
         ("format (strict)", args.n, *time_reward("format", completions, golds, tasks)),
+        ("ehrmind (preset)", args.n, *time_reward("ehrmind", completions, golds, tasks)),
+    ]
+    for name, task in (
+        ("calc_accuracy", "calc"),
+        ("trial_label", "trial_match"),
+        ("trial_consistency", "trial_match"),
+        ("diagnosis_label", "ehrshot"),
+        ("pseudo_label", "pseudo/calc"),
+    ):
+        batch, cols = make_task_batch(task, args.n, args.seed)
+        time_columns(name, batch[:512], {k: v[:512] for k, v in cols.items()})  # warm caches
+        rows.append((name, args.n, *time_columns(name, batch, cols)))
+    rows += [
         (
             "math_verify parse+verify",
             args.mv_n,
@@ -202,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
     ]
     stats.reset()
-    ours, mv = rows[0][2], rows[2][2]
+    ours, mv = rows[0][2], rows[-1][2]
     print(f"command: python benchmarks/rewards.py --n {args.n} --mv-n {args.mv_n} --seed {args.seed}")
     print(
         f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, 1 core"
@@ -216,6 +296,9 @@ def main(argv: list[str] | None = None) -> None:
         f"\nmedcalc_accuracy / Math-Verify speed ratio: {ours / mv:,.0f}x (goal >= 20x); "
         f"goal >= 100,000/s per core: {'met' if ours >= 100_000 else 'NOT met'}"
     )
+    for name, _, cpu_rate, _, _ in rows[:-1]:
+        verdict = "met" if cpu_rate >= 100_000 else "NOT met"
+        print(f"{name}: {cpu_rate / mv:,.0f}x Math-Verify; >= 100,000/s per core {verdict}")
 
 
 if __name__ == "__main__":

@@ -108,9 +108,13 @@ class Output:
     unit: str | None = None
     rel_tol: float | None = None
     decimals: int = 2
+    # An answer within `abs_tol` (in `unit`) of the result is right; set for results that are a small change
+    # of an input (corrections, deltas, adjusted weights), where a relative tolerance would pay a copied input.
+    abs_tol: float | None = None
+    analyte: str | None = None  # what the result measures, for mEq/L <-> mmol/L and mg/dL <-> mmol/L answers
 
     def __post_init__(self) -> None:
-        if self.kind == "decimal" and self.rel_tol is None:
+        if self.kind == "decimal" and self.rel_tol is None and self.abs_tol is None:
             object.__setattr__(self, "rel_tol", 0.05)
 
 

@@ -86,7 +86,7 @@ class TrecCollection:
 # --- demographics from free text ------------------------------------------------------------------------
 
 _AGE = re.compile(
-    r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*[- ]?\s*"
+    r"(?<![\d.])(\d{1,3}(?:\.\d+)?)(?:\s*-)?\s*"  # one way to read "58 - year": linear on long space runs
     r"(years?|yrs?|y/o|y\.o\.?|yo|months?|mos?|weeks?|wks?|days?)\b(?:[- ]?old)?",
     re.IGNORECASE,
 )
@@ -97,13 +97,18 @@ _MALE = {"man", "male", "boy", "gentleman", "m", "guy"}
 _SEX_WORD = re.compile(r"\b(women|woman|female|girl|lady|gentleman|men|man|male|boy|guy)\b", re.IGNORECASE)
 
 
+_PRONOUN = re.compile(r"\b(s?he)\b", re.IGNORECASE)
+MAX_TOPIC_CHARS = 20_000  # TREC topics are under 2,000 characters; the patient is described at the start
+
+
 def parse_age_sex(text: str) -> tuple[float | None, str | None]:
     """Age (years) and sex from a patient description; None for what the text does not say.
 
     The first age expression wins ("A 19 yo female at 32 weeks of gestation" is 19 years). Sex comes from
     a word right after the age ("58-year-old woman", "60 yo M"), else the majority of "he" vs "she", else
-    the first sex word in the text.
+    the first sex word in the text. Only the first `MAX_TOPIC_CHARS` characters are read.
     """
+    text = text[:MAX_TOPIC_CHARS]
     age: float | None = None
     sex: str | None = None
     after = ""
@@ -129,8 +134,8 @@ def parse_age_sex(text: str) -> tuple[float | None, str | None]:
     if sex is None:
         # Subject pronouns mostly refer to the patient; "his wife" or "her mother" would mislead a count
         # of possessives, and a sex word elsewhere may describe a relative ("born to a 39-year-old woman").
-        he = len(re.findall(r"\bhe\b", text, re.IGNORECASE))
-        she = len(re.findall(r"\bshe\b", text, re.IGNORECASE))
+        pronouns = [p.lower() for p in _PRONOUN.findall(text)]
+        he, she = pronouns.count("he"), pronouns.count("she")
         if he != she:
             sex = "male" if he > she else "female"
     word = _SEX_WORD.search(text) if sex is None else None
@@ -161,9 +166,13 @@ def parse_ct_sex(raw: str | None) -> str | None:
     return None if not text else "all" if text == "both" else text
 
 
+# Spaces and tabs only (not newlines) around an optional bullet: linear on long runs of blank lines.
+_EXCLUSION_HEADING = re.compile(r"^[ \t]*(?:[-*][ \t]*)?exclusion criteria[ \t]*:?", re.IGNORECASE | re.MULTILINE)
+
+
 def split_criteria(text: str) -> tuple[str, str]:
     """Split ClinicalTrials.gov eligibility text at its "Exclusion Criteria" heading."""
-    match = re.search(r"^\s*[-*]?\s*exclusion criteria\s*:?", text, re.IGNORECASE | re.MULTILINE)
+    match = _EXCLUSION_HEADING.search(text)
     if not match:
         return _strip_heading(text), ""
     return _strip_heading(text[: match.start()]), text[match.end() :].strip()

@@ -217,7 +217,10 @@ def _reward_problems(raw: dict[str, Any]) -> list[str]:
         return []  # the schema check reports the shape problem
     names = [str(r["name"]) for r in items]
     weights = [r.get("weight", 1.0) for r in items]
-    return [f"rewards: {p}" for p in check_weights(names, weights)]
+    options = [r.get("options") or {} for r in items]  # built once here: bad option values fail validation
+    if not all(isinstance(o, dict) for o in options):
+        options = None  # the schema check reports the shape problem
+    return [f"rewards: {p}" for p in check_weights(names, weights, options)]
 
 
 def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:

@@ -4,10 +4,11 @@
     -> Vote(label=31.2, share=0.75, entropy=0.56, n=8, valid=7, groups=2, tie=False, accepted=True, ...)
 
 Each completion's answer is read with the answer format (lenient, as the accuracy rewards read it) and
+compared by `rewards.compare`, the comparator the `pseudo_label` reward also uses (one implementation):
 normalised to the row's answer type, which the row's gold declares (kind, unit, calculator, choices) even
-when its value is unknown: numbers are converted to the gold's unit, labels resolved through aliases,
-dates and (weeks, days) parsed. Numbers agree when they lie within the calculator's tolerance
-(`tolerance`), so 31.2 and 31.6 kg/m² are one answer for BMI; exact kinds agree when equal.
+when its value is unknown; numbers converted to the gold's unit, labels resolved through aliases, dates
+and (weeks, days) parsed. Numbers agree when they lie within the calculator's tolerance (`tolerance`), so
+31.2 and 31.6 kg/m² are one answer for BMI; exact kinds agree when equal.
 
 Grouping is greedy and deterministic: the answer (in sample order) that agrees with the most unassigned
 answers founds the first group, and so on. A tie for the top group is broken by sample order and
@@ -24,20 +25,35 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from rewards.compare import (
+    SIG_DIGITS,
+    Tolerance,
+    agree,
+    entropy,
+    gold_tolerance,
+    group_answers,
+    normalise,
+)
 from rewards.gold import Gold, parse_gold
 from rewards.parse import AnswerFormat
-from rewards.values import (
-    AnswerValueError,
-    default_aliases,
-    parse_date,
-    parse_label,
-    parse_number,
-    parse_weeks_days,
-)
+from rewards.values import AnswerValueError
 
-ABS_EPS = 1e-9
-SIG_DIGITS = 3  # numbers without a declared tolerance agree when equal to 3 significant digits
 LENIENT = AnswerFormat(strict=False)
+
+__all__ = [
+    "LENIENT",
+    "Tolerance",
+    "Vote",
+    "VoteError",
+    "agree",
+    "answer_json",
+    "entropy",
+    "group_answers",
+    "normalise",
+    "pseudo_gold",
+    "tolerance",
+    "vote",
+]
 
 
 class VoteError(ValueError):
@@ -57,72 +73,9 @@ class Vote:
     unreadable: dict[str, int] = field(default_factory=dict)  # reason -> count
 
 
-def tolerance(gold: Gold) -> float:
-    """Relative tolerance two numeric answers may differ by and still be one answer (0 = exact)."""
-    if gold.kind != "decimal":
-        return 0.0
-    if gold.calculator:
-        from rewards.accuracy import calculator_output
-
-        return calculator_output(gold.calculator)[0] or 0.0
-    if gold.lower is not None and gold.upper is not None and gold.value:
-        return (gold.upper - gold.lower) / 2 / abs(gold.value)
-    return 0.0
-
-
-def _unit(gold: Gold) -> str | None:
-    if gold.unit or not gold.calculator:
-        return gold.unit
-    from rewards.accuracy import calculator_output
-
-    return calculator_output(gold.calculator)[1]
-
-
-def normalise(answer: Any, gold: Gold) -> Any:
-    """An answer as a comparable value of the gold's kind; raises AnswerValueError when unreadable."""
-    kind = gold.kind
-    if kind == "decimal":
-        x = parse_number(answer, target_unit=_unit(gold), analyte=gold.analyte)
-        return x if tolerance(gold) else float(f"{x:.{SIG_DIGITS}g}")
-    if kind == "integer":
-        x = parse_number(answer)
-        return int(x) if x.is_integer() else x  # a fraction is a (wrong) answer of its own, never a label
-    if kind == "date":
-        return parse_date(answer)
-    if kind == "weeks_days":
-        return parse_weeks_days(answer)
-    aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
-    return parse_label(answer, gold.choices, aliases)
-
-
-def agree(a: Any, center: Any, rel_tol: float) -> bool:
-    """Whether answer `a` counts as the same answer as `center` (within the relative tolerance)."""
-    if rel_tol and isinstance(a, float) and isinstance(center, float):
-        return abs(a - center) <= rel_tol * abs(center) + ABS_EPS
-    return a == center
-
-
-def group_answers(values: list[Any], rel_tol: float) -> tuple[list[tuple[Any, int]], bool]:
-    """[(center, size), ...] largest first, and whether the top size was tied (see the module docstring)."""
-    unassigned = list(range(len(values)))
-    groups: list[tuple[Any, int]] = []
-    tie = False
-    while unassigned:
-        support = [(sum(agree(values[j], values[i], rel_tol) for j in unassigned), i) for i in unassigned]
-        best_size = max(size for size, _ in support)
-        best = next(i for size, i in support if size == best_size)  # earliest sample wins a tie
-        members = [j for j in unassigned if agree(values[j], values[best], rel_tol)]
-        if not groups:
-            # A tie: another answer outside the winning group is as popular as it.
-            tie = any(size == best_size and i not in members for size, i in support)
-        groups.append((values[best], len(members)))
-        unassigned = [j for j in unassigned if j not in members]
-    return groups, tie
-
-
-def entropy(sizes: list[int]) -> float:
-    total = sum(sizes)
-    return -sum(s / total * math.log(s / total) for s in sizes if s) if total else 0.0
+def tolerance(gold: Gold) -> Tolerance:
+    """How far two numeric answers may differ and still be one answer (`rewards.compare.gold_tolerance`)."""
+    return gold_tolerance(gold)
 
 
 def vote(completions: list[str], gold: str | dict | Gold, threshold: float) -> Vote:
@@ -181,7 +134,7 @@ def pseudo_gold(label: Any, gold: Gold) -> dict[str, Any]:
         # Without a calculator the graders need an interval: the vote's own tolerance around the label.
         tol = tolerance(gold)
         half = (
-            tol * abs(label)
+            tol.half_width(label)
             if tol
             else 0.5 * 10 ** (math.floor(math.log10(abs(label) or 1)) - SIG_DIGITS + 1)
         )

@@ -24,7 +24,7 @@ from rewards.registry import (
 from rewards.trial_limits import TrialLimits, audit_qrels, parse_criteria_limits, trial_limits
 
 # Importing these modules registers their rewards (registration order = `reward_names()` order).
-from rewards import accuracy, labels, trial  # noqa: E402,F401  isort: skip
+from rewards import accuracy, labels, trial, presets  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "DEFAULT_FORMAT",

@@ -6,11 +6,14 @@
   <= upper (inclusive, the row's limits); integer: `round(x) == gold` (Python's round, as the benchmark's
   evaluator does); date and (weeks, days): exact.
 - `calc_accuracy` (task "calc"): the tolerance comes from the calculator's declaration
-  (`calculators.get(id).output.rel_tol`); an answer written with a unit is converted to the gold's unit
-  (or the calculator's output unit) first. Integers, dates and (weeks, days) are exact.
+  (`output.rel_tol`, or `output.abs_tol` for results that are a small change of an input); an answer
+  written with a unit is converted to the gold's unit (or the calculator's output unit) first, with the
+  analyte the gold or the calculator declares; a unit on a unitless result is `wrong_unit`. Integers,
+  dates and (weeks, days) are exact. The comparison is `rewards.compare`'s, shared with the vote.
 
-EHRMIND's scheme (format failure -2, wrong 0, right 1.1) is `make_reward("format", fail_score=-2.0)` plus
-`make_reward("calc_accuracy", correct_score=1.1)`.
+EHRMIND's scheme (format failure -2 whatever the content, wrong 0, right 1.1, strict parsing) is the
+`ehrmind` reward (`rewards.presets`), not a sum of these: `make_reward("format", fail_score=-2.0)` pays 1.0
+for any well-formatted answer, and a lenient accuracy reward added to it pays a broken right answer -0.9.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from functools import cache
 from typing import Any
 
 from rewards.common import AnswerReward, check_score, parse_meta
+from rewards.compare import declared, gold_analyte, gold_tolerance, target_unit, within
 from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, Scores, register
+from rewards.units import UNITLESS
 from rewards.values import parse_date, parse_number, parse_weeks_days
 
 ABS_EPS = 1e-9  # float noise allowed around a gold of exactly 0 and at interval edges
@@ -85,6 +90,16 @@ def row_edition(columns: Mapping[str, Any], row: int) -> str | None:
     return parse_meta(metas[row]).get("edition")
 
 
+def medcalc_unit(gold: Gold) -> str | None:
+    """The unit a medcalc answer is read in: the gold's; `UNITLESS` when the calculator declares none;
+    None (as written) for a benchmark-answer gold whose unit is the question's, not ours."""
+    if gold.unit:
+        return gold.unit
+    if gold.calculator and declared(gold.calculator).unit is None:
+        return UNITLESS
+    return None
+
+
 @register("medcalc_accuracy")
 class MedcalcAccuracy(AnswerReward):
     """MedCalc-Bench's grading rules; see the module docstring."""
@@ -104,15 +119,14 @@ class MedcalcAccuracy(AnswerReward):
 
         kind = gold.kind
         if kind == "decimal":
-            x = parse_number(answer, target_unit=gold.unit, analyte=gold.analyte)
+            x = parse_number(answer, target_unit=medcalc_unit(gold), analyte=gold_analyte(gold))
             lower, upper = gold.lower, gold.upper
             if lower is None:  # check_gold made sure there is a calculator
-                rel_tol, _ = calculator_output(gold.calculator, row_edition(columns, row))
-                tol = (rel_tol or 0.0) * abs(gold.value)
+                tol = gold_tolerance(gold).half_width(gold.value)
                 lower, upper = gold.value - tol, gold.value + tol
             ok = medcalc_correct("decimal", x, lower=lower, upper=upper)
         elif kind == "integer":
-            ok = medcalc_correct("integer", parse_number(answer), gold.value)
+            ok = medcalc_correct("integer", parse_number(answer, target_unit=UNITLESS), gold.value)
         elif kind == "date":
             ok = medcalc_correct("date", parse_date(answer), gold.value)
         else:
@@ -136,16 +150,13 @@ class CalcAccuracy(AnswerReward):
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
         kind = gold.kind
         if kind == "decimal":
+            x = parse_number(answer, target_unit=target_unit(gold), analyte=gold_analyte(gold))
             if gold.calculator is not None:
-                rel_tol, calc_unit = calculator_output(gold.calculator, row_edition(columns, row))
-                unit = gold.unit or calc_unit
-                x = parse_number(answer, target_unit=unit, analyte=gold.analyte)
-                ok = abs(x - gold.value) <= (rel_tol or 0.0) * abs(gold.value) + ABS_EPS
+                ok = within(x, gold.value, gold_tolerance(gold))
             else:  # check_gold made sure there are limits
-                x = parse_number(answer, target_unit=gold.unit, analyte=gold.analyte)
                 ok = gold.lower - ABS_EPS <= x <= gold.upper + ABS_EPS
         elif kind == "integer":
-            x = parse_number(answer)
+            x = parse_number(answer, target_unit=UNITLESS)
             ok = x.is_integer() and int(x) == gold.value
         else:
             ok = _exact(kind, answer, gold)

@@ -2,7 +2,9 @@
 
 An `AnswerReward` parses each completion with its `AnswerFormat` (lenient by default: the `format` reward
 scores the format, accuracy rewards score the value), skips rows of other tasks (None), and turns each
-row into `correct_score`, `wrong_score` or `fail_score` with a failure reason. Subclasses say which
+row into `correct_score`, `wrong_score` or `fail_score` with a failure reason. Rows it cannot use give
+None with a counted reason (`rewards.stats` `<name>/skip/<reason>`): "no_task" (the task column is null
+for the row), "gold_kind_<kind>" (no task column and a gold kind this reward does not grade). Subclasses say which
 tasks and gold kinds they grade (`applies`) and how (`grade`).
 """
 
@@ -101,6 +103,11 @@ class AnswerReward(Reward):
         parse = self.format.read_answer
         applies: dict[Any, bool] = {}  # a batch has a handful of task names: decide each once
         for i, text in enumerate(texts):
+            if tasks is not None and tasks[i] is None:
+                # A row without a task cannot be routed to a reward: unusable here, skipped and counted.
+                scores.append(None)
+                reasons.append("no_task")
+                continue
             if tasks is not None:
                 task = tasks[i]
                 if task not in applies:
@@ -115,7 +122,7 @@ class AnswerReward(Reward):
             if gold.kind not in self.kinds:
                 if tasks is None:  # no task column: a kind this reward does not grade is another task's row
                     scores.append(None)
-                    reasons.append(None)
+                    reasons.append(f"gold_kind_{gold.kind}")
                     continue
                 raise GoldError(
                     f"row {i}: task {tasks[i]!r} has a {gold.kind!r} gold, which "

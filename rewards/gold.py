@@ -6,7 +6,8 @@ Kinds (the task-row schema lists the same ones in `ehrmind.tasks.schema.GOLD_KIN
      "unit": "mL/min/{1.73_m2}", "calculator": "ckd_epi_2021", "analyte": null}
         lower/upper: MedCalc-Bench's limits (optional); unit: a UCUM code answers are converted to
         (optional); calculator: its declared tolerance is used by `calc_accuracy` (optional);
-        analyte: for mg/dL <-> mmol/L conversions of the answer (optional).
+        analyte: for mg/dL <-> mmol/L and mEq/L <-> mmol/L conversions of the answer (optional);
+        limits: "medcalc_bench" when lower/upper are the benchmark's ±5 % rather than the declared tolerance.
     {"kind": "integer", "value": 3, "calculator": "cha2ds2_vasc"}
     {"kind": "date", "value": "2024-05-01"}                    (ISO or MM/DD/YYYY)
     {"kind": "weeks_days", "value": [5, 2]}
@@ -48,6 +49,7 @@ class Gold:
     analyte: str | None = None
     choices: tuple[str, ...] = ()
     aliases: Mapping[str, str] | None = field(default=None, hash=False)
+    limits: str | None = None  # where lower/upper come from, e.g. "medcalc_bench" (the benchmark's ±5 %)
 
 
 def parse_gold(raw: str | Mapping[str, Any] | Gold) -> Gold:
@@ -117,7 +119,8 @@ def _from_dict(obj: Mapping[str, Any]) -> Gold:
                 normalize_unit(unit)
             except UnitError as exc:
                 raise _bad("unit", unit, str(exc)) from None
-        return Gold(kind, number, lower, upper, unit, analyte=_optional_str(obj, "analyte"), **common)
+        analyte, limits = _optional_str(obj, "analyte"), _optional_str(obj, "limits")
+        return Gold(kind, number, lower, upper, unit, analyte=analyte, limits=limits, **common)
     if kind == "integer":
         number = _number(obj, "value", True)
         if not number.is_integer():
@@ -175,7 +178,7 @@ def canonical_gold_json(gold: Gold) -> dict[str, Any]:
     elif isinstance(value, tuple):
         value = list(value)
     out: dict[str, Any] = {"kind": gold.kind, "value": value}
-    for key in ("lower", "upper", "unit", "calculator", "analyte"):
+    for key in ("lower", "upper", "unit", "calculator", "analyte", "limits"):
         if getattr(gold, key) is not None:
             out[key] = getattr(gold, key)
     if gold.kind == "label":

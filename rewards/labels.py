@@ -2,14 +2,19 @@
 
 - `diagnosis_label` (tasks "ehrshot/<name>", "aces/<name>"): the answer must match the gold label (yes/no,
   true/false, 0/1 and multiclass labels, with aliases). Class balancing is optional: `class_weights={"yes": 4.0}`
-  scales the score of a correct answer by its gold class's weight; `balanced=True` without weights uses
+  scales the score of a correct answer by its gold class's weight (labels not listed keep weight 1;
+  the mapping is checked when the reward is built, so `ehrmind validate` reports a bad one); `balanced=True` without weights uses
   inverse class frequencies within the batch (mean weight 1). Note that GRPO's per-group reward scaling
   cancels a constant factor inside a group, so weights matter with `scale_rewards="batch"` or `"none"`.
-- `pseudo_label` (tasks "pseudo/<task>"): no gold needed. Completions sharing a prompt (TRL samples
-  `num_generations` per prompt) vote with their parsed answers; a completion scores `correct_score` when
-  its answer equals the majority answer (MedSSR-style self-training). A row of the `pseudo_gold` column,
-  when present and not null, replaces the vote for that row. Groups without a clear majority (a tie, fewer
-  than `min_votes` votes or a share below `min_share`) score `wrong_score` with reason "no_majority".
+- `pseudo_label` (tasks "pseudo/<task>"): completions sharing a prompt (TRL samples `num_generations`
+  per prompt) vote with their parsed answers; a completion scores `correct_score` when its answer agrees
+  with the majority (MedSSR-style self-training). Answers are compared by `rewards.compare`, the same
+  comparator as the offline vote (`ehrmind.vote`): typed by the row's `gold` when it has one (kind, unit,
+  calculator tolerance, choices, aliases), else untyped (`normalise_untyped`, numbers within
+  `untyped_rel_tol`). Unreadable, NaN and hedged answers ("yes or no") fail with their reason and never
+  vote. A group without a clear majority (a tie, fewer than `min_votes` agreeing answers, or a share of
+  all samples below `min_share`) pays `wrong_score` with reason "no_majority". A non-null `pseudo_gold`
+  entry (a gold JSON or a bare value) replaces the vote for its row and is graded with the same tolerance.
 """
 
 from __future__ import annotations
@@ -20,18 +25,42 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rewards.common import AnswerReward, check_score, column
+from rewards.compare import (
+    UNTYPED_REL_TOL,
+    Tolerance,
+    agree,
+    gold_tolerance,
+    majority,
+    normalise,
+    normalise_untyped,
+)
 from rewards.gold import Gold, GoldError, parse_gold
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
-from rewards.values import (
-    AnswerValueError,
-    _label_key,
-    default_aliases,
-    parse_date,
-    parse_label,
-    parse_number,
-    parse_weeks_days,
-)
+from rewards.values import AnswerValueError, parse_label
+
+
+def _check_class_weights(raw: Any) -> dict[str, float]:
+    """`class_weights` checked when the reward is built (so `ehrmind validate` reports it): a non-empty
+    mapping of label -> finite weight > 0. Labels it does not name keep weight 1."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not raw:
+        raise RewardConfigError(
+            f"class_weights={raw!r:.60} must map labels to weights, e.g. {{\"yes\": 4.0}} (unlisted labels: 1)"
+        )
+    out = {}
+    for label, weight in raw.items():
+        if isinstance(label, bool):  # YAML 1.1 reads an unquoted yes/no/true/false key as a boolean
+            raise RewardConfigError(
+                f"class_weights key {label!r} is a boolean: quote the label in YAML, e.g. {{\"yes\": 4.0}}"
+            )
+        if not isinstance(label, str) or not label.strip():
+            raise RewardConfigError(f"class_weights key {label!r} must be a label name such as \"yes\"")
+        out[label] = check_score(f"class_weights[{label!r}]", weight)
+        if out[label] <= 0:
+            raise RewardConfigError(f"class_weights[{label!r}]={weight!r} must be > 0 (0 would never pay)")
+    return out
 
 
 @register("diagnosis_label")
@@ -59,13 +88,9 @@ class DiagnosisLabel(AnswerReward):
             wrong_score=wrong_score,
             fail_score=fail_score,
         )
-        if class_weights is not None and not isinstance(class_weights, Mapping):
-            raise RewardConfigError("class_weights must map a label to a weight")
-        self.class_weights = {
-            str(k): check_score(f"class_weights[{k!r}]", v) for k, v in (class_weights or {}).items()
-        }
-        if any(w < 0 for w in self.class_weights.values()):
-            raise RewardConfigError("class_weights must be non-negative")
+        self.class_weights = _check_class_weights(class_weights)
+        if balanced and self.class_weights:
+            raise RewardConfigError("give class_weights or balanced=true, not both (balanced computes weights)")
         self.balanced = bool(balanced)
 
     def score(
@@ -87,55 +112,26 @@ class DiagnosisLabel(AnswerReward):
         return [total / (k * counts[label]) if label is not None else 1.0 for label in labels]
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
-        aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
+        aliases = gold.aliases  # None: the choices' default aliases (cached in parse_label)
         if parse_label(answer, gold.choices, aliases) != gold.value:
             return self.wrong_score
-        if self.class_weights:
-            if gold.value not in self.class_weights:
-                raise RewardConfigError(f"class_weights has no weight for the gold label {gold.value!r}")
-            return self.correct_score * self.class_weights[gold.value]
+        if self.class_weights:  # a label without a weight keeps weight 1
+            return self.correct_score * self.class_weights.get(gold.value, 1.0)
         weights = columns.get("_row_weight")
         return self.correct_score * (weights[row] if weights is not None else 1.0)
-
-
-def answer_key(value: Any, sig_digits: int = 3) -> tuple:
-    """A hashable canonical form of an answer for voting: a date, (weeks, days), a number or a label."""
-    if isinstance(value, bool):
-        return ("label", "true" if value else "false")
-    if isinstance(value, int | float):
-        return ("number", float(f"{parse_number(value):.{sig_digits}g}"))
-    if isinstance(value, list | tuple | Mapping):
-        return ("weeks_days", *parse_weeks_days(value))
-    if isinstance(value, str):
-        try:
-            return ("date", parse_date(value))
-        except AnswerValueError:
-            pass
-        lowered = value.lower()
-        if "w" in lowered or lowered.lstrip()[:1] in ("(", "["):  # "5 weeks, 2 days", "(5, 2)"
-            try:
-                return ("weeks_days", *parse_weeks_days(value))
-            except AnswerValueError:
-                pass
-        try:
-            return ("number", float(f"{parse_number(value):.{sig_digits}g}"))
-        except AnswerValueError as exc:
-            if exc.reason in ("range", "multiple_values", "no_value", "not_finite", "value_too_long"):
-                raise
-        key = _label_key(value)
-        if not key:
-            raise AnswerValueError("no_value", value)
-        return ("label", key)
-    raise AnswerValueError("unknown_label", value)
 
 
 def _prompt_key(prompt: Any) -> str:
     return prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True, default=str)
 
 
+def _type_gold(raw: Any) -> Gold | None:
+    return None if raw is None else parse_gold(raw)
+
+
 @register("pseudo_label")
 class PseudoLabel(Reward):
-    """Agreement with the majority answer of the completions that share a prompt."""
+    """Agreement with the majority answer of the completions that share a prompt (see the module doc)."""
 
     tasks = ("pseudo/",)
 
@@ -143,8 +139,8 @@ class PseudoLabel(Reward):
         self,
         *,
         min_votes: int = 2,
-        min_share: float = 0.0,
-        sig_digits: int = 3,
+        min_share: float = 0.5,
+        untyped_rel_tol: float = UNTYPED_REL_TOL,
         strict: bool = False,
         prefilled_think: bool = False,
         correct_score: float = 1.0,
@@ -152,36 +148,47 @@ class PseudoLabel(Reward):
         fail_score: float = 0.0,
     ) -> None:
         super().__init__()
-        if isinstance(min_votes, bool) or not isinstance(min_votes, int) or min_votes < 1:
-            raise RewardConfigError(f"min_votes={min_votes!r} must be an integer >= 1")
-        if not isinstance(sig_digits, int) or not 1 <= sig_digits <= 15:
-            raise RewardConfigError(f"sig_digits={sig_digits!r} must be an integer from 1 to 15")
-        self.min_votes, self.sig_digits = min_votes, sig_digits
+        if isinstance(min_votes, bool) or not isinstance(min_votes, int) or min_votes < 2:
+            raise RewardConfigError(f"min_votes={min_votes!r} must be an integer >= 2 (one answer is no vote)")
+        self.min_votes = min_votes
         self.min_share = check_score("min_share", min_share)
+        if not 0.0 <= self.min_share <= 1.0:
+            raise RewardConfigError(f"min_share={min_share!r} must be between 0 and 1 (e.g. 0.5)")
+        self.untyped = Tolerance(check_score("untyped_rel_tol", untyped_rel_tol))
+        if not 0.0 <= self.untyped.rel < 1.0:
+            raise RewardConfigError(f"untyped_rel_tol={untyped_rel_tol!r} must be in [0, 1), e.g. 0.05")
         self.format = AnswerFormat(strict=bool(strict), prefilled_think=bool(prefilled_think))
         self.correct_score = check_score("correct_score", correct_score)
         self.wrong_score = check_score("wrong_score", wrong_score)
         self.fail_score = check_score("fail_score", fail_score)
 
-    def _gold_key(self, raw: Any) -> tuple:
+    def _read(self, answer: Any, typed: Gold | None) -> Any:
+        return normalise(answer, typed) if typed is not None else normalise_untyped(answer)
+
+    def _tolerance(self, typed: Gold | None) -> Tolerance:
+        return gold_tolerance(typed) if typed is not None else self.untyped
+
+    def _stored(self, raw: Any, typed: Gold | None) -> tuple[Any, Tolerance]:
+        """A stored pseudo-gold as a comparable value, and the tolerance answers are graded with."""
         if isinstance(raw, Mapping) or isinstance(raw, str) and raw.lstrip().startswith("{"):
             gold = parse_gold(raw)
-            value = gold.value.strftime("%m/%d/%Y") if gold.kind == "date" else gold.value
-            return answer_key(value, self.sig_digits)
+            return gold.value, self._tolerance(gold) if gold.kind == "decimal" else Tolerance()
         try:
-            return answer_key(json.loads(raw) if isinstance(raw, str) else raw, self.sig_digits)
-        except (ValueError, AnswerValueError):
-            try:
-                return answer_key(raw, self.sig_digits)
-            except AnswerValueError:
-                raise GoldError(f"pseudo_gold {raw!r:.80} is not a readable answer") from None
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            value = raw
+        try:
+            return self._read(value, typed), self._tolerance(typed)
+        except AnswerValueError:
+            raise GoldError(f"pseudo_gold {raw!r:.80} is not a readable answer") from None
 
     def score(
         self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None
     ) -> tuple[Scores, Reasons]:
         n = len(texts)
         tasks = column(columns, "task", n)
-        pseudo_gold = column(columns, "pseudo_gold", n)
+        types = column(columns, "gold", n)  # the row's gold declares the answer type (kind, unit, choices)
+        stored = column(columns, "pseudo_gold", n)
         ids = column(columns, "id", n)
         if ids is None and prompts is None:
             raise ValueError(
@@ -191,47 +198,42 @@ class PseudoLabel(Reward):
         applies = [
             tasks is None or (isinstance(t, str) and t.startswith("pseudo/")) for t in (tasks or [None] * n)
         ]
-        keys: list[tuple | None] = [None] * n
+        typed = [_type_gold(types[i]) if types is not None and applies[i] else None for i in range(n)]
+        values: list[Any] = [None] * n
         reasons: Reasons = [None] * n
-        votes: dict[Any, Counter] = {}
+        members: dict[Any, list[int]] = {}
         for i, text in enumerate(texts):
             if not applies[i]:
                 continue
+            members.setdefault(group_of[i], []).append(i)
             parsed = self.format.read_answer(text)
             if not parsed.ok:
                 reasons[i] = parsed.reason
                 continue
             try:
-                keys[i] = answer_key(parsed.answer, self.sig_digits)
+                values[i] = self._read(parsed.answer, typed[i])
             except AnswerValueError as exc:
                 reasons[i] = exc.reason
-                continue
-            votes.setdefault(group_of[i], Counter())[keys[i]] += 1
-        sizes = Counter(g for g, ok in zip(group_of, applies, strict=True) if ok)
-        majority = {g: self._majority(c, sizes[g]) for g, c in votes.items()}
+        majorities: dict[Any, Any] = {}
+        for g, rows in members.items():
+            valid = [values[i] for i in rows if reasons[i] is None]
+            tol = self._tolerance(typed[rows[0]])
+            majorities[g] = majority(valid, len(rows), tol, self.min_votes, self.min_share)
         scores: Scores = []
         for i in range(n):
             if not applies[i]:
                 scores.append(None)
-            elif reasons[i] is not None:
+                continue
+            if reasons[i] is not None:
                 scores.append(self.fail_score)
+                continue
+            if stored is not None and stored[i] is not None:
+                target, tol = self._stored(stored[i], typed[i])
             else:
-                target = None
-                if pseudo_gold is not None and pseudo_gold[i] is not None:
-                    target = self._gold_key(pseudo_gold[i])
-                else:
-                    target = majority.get(group_of[i])
-                if target is None:
-                    scores.append(self.wrong_score)
-                    reasons[i] = "no_majority"
-                else:
-                    scores.append(self.correct_score if keys[i] == target else self.wrong_score)
+                target, tol = majorities[group_of[i]], self._tolerance(typed[i])
+            if target is None:
+                scores.append(self.wrong_score)
+                reasons[i] = "no_majority"
+            else:
+                scores.append(self.correct_score if agree(values[i], target, tol) else self.wrong_score)
         return scores, reasons
-
-    def _majority(self, counts: Counter, group_size: int) -> tuple | None:
-        (top, n_top), *rest = counts.most_common(2) + [(None, 0)]
-        if rest and rest[0][1] == n_top:
-            return None
-        if n_top < self.min_votes or n_top / group_size < self.min_share:
-            return None
-        return top

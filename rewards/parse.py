@@ -10,6 +10,9 @@ EHRMIND's rule) wants each tag exactly once and in order, only whitespace around
 with the single key "answer", and nothing after `</answer>`. Lenient mode (`strict=False`) takes the last
 `<answer>` block of the completion's tail and reads a JSON value, a JSON object with trailing commas or a
 bare value inside it; accuracy rewards use it so that format and correctness are scored separately.
+One rule for several answers, in both modes: two JSON answers in one block, or (lenient) an earlier answer
+block after the reasoning with another value, fail as `multiple_values` (strict mode already rejects a
+repeated tag); answer blocks inside `<think>` are drafts.
 
 Why it is written this way: the parser runs on every sampled completion. It uses `str.find` scans (linear,
 no regex backtracking over the reasoning), caps what it reads (`max_chars`, `tail_chars`,
@@ -72,8 +75,10 @@ FORMAT_REASONS = frozenset(
         "not_an_object",
         "missing_answer_key",
         "extra_keys",
+        "multiple_values",  # two answers: two JSON values in one block, or answer blocks that disagree
     }
 )
+_MAX_BLOCKS = 8  # answer blocks compared in lenient mode (more: the completion is spam, the last 8 decide)
 
 
 class ParsedAnswer(NamedTuple):
@@ -265,7 +270,7 @@ class AnswerFormat:
         try:
             obj = _loads(inner)
         except _BadJSON:
-            return _fail("invalid_json")
+            return _fail("multiple_values" if _several_values(inner) else "invalid_json")
         if not isinstance(obj, dict):
             return _fail("not_an_object")
         if "answer" not in obj:
@@ -294,6 +299,8 @@ class AnswerFormat:
         found, value = _lenient_value(inner)
         if not found:
             return _fail(value)
+        if _disagreeing_block(text, floor, a_open, value):
+            return _fail("multiple_values")
         if not with_think:
             return ParsedAnswer(True, None, value, "")
         t_close = text.rfind(THINK_CLOSE, floor, a_open)
@@ -337,10 +344,12 @@ def _lenient_value(inner: str) -> tuple[bool, Any]:
                 return (True, obj["answer"]) if "answer" in obj else (False, "missing_answer_key")
             return True, obj
         try:  # a JSON value followed by junk ('{"answer": 5} // done'): keep the value
-            obj, _ = _DECODER.raw_decode(inner)
+            obj, end = _DECODER.raw_decode(inner)
         except (ValueError, RecursionError):
-            obj = None
+            obj, end = None, 0
         if isinstance(obj, dict) and "answer" in obj:
+            if _several_values(inner, obj, end):
+                return False, "multiple_values"
             return True, obj["answer"]
         key = inner.find('"answer"')
         colon = inner.find(":", key) if key >= 0 else -1
@@ -353,6 +362,43 @@ def _lenient_value(inner: str) -> tuple[bool, Any]:
         return True, _loads(bare)
     except _BadJSON:
         return True, bare.strip("\"'")
+
+
+def _several_values(inner: str, first: Any = _MISS, end: int = 0) -> bool:
+    """Whether `inner` holds two JSON answers ('{"answer": 72} {"answer": 10}') that differ."""
+    try:
+        if first is _MISS:
+            first, end = _DECODER.raw_decode(inner)
+        rest = inner[end:].lstrip(" \t\n\r,;")
+        if not rest or rest[0] not in "{[":
+            return False
+        second, _ = _DECODER.raw_decode(rest)
+    except (ValueError, RecursionError):
+        return False
+    if isinstance(first, dict) and isinstance(second, dict):
+        return first.get("answer", _MISS) != second.get("answer", _MISS)
+    return first != second
+
+
+def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
+    """Whether an earlier answer block after the reasoning holds another value than the last one.
+
+    Blocks inside `<think>` are drafts and do not count; the scan is bounded by `_MAX_BLOCKS`."""
+    t_close = text.rfind(THINK_CLOSE, floor, a_open)
+    start = max(floor, t_close + len(THINK_CLOSE) if t_close >= 0 else floor)
+    end = a_open
+    for _ in range(_MAX_BLOCKS):
+        prev = text.rfind(ANSWER_OPEN, start, end)
+        if prev < 0:
+            return False
+        close = text.find(ANSWER_CLOSE, prev, end)
+        inner = text[prev + len(ANSWER_OPEN) : close if close >= 0 else end].strip()
+        if inner and len(inner) <= 4_096:
+            found, other = _lenient_value(inner)
+            if not found or other != value:
+                return True
+        end = prev
+    return False
 
 
 def _drop_trailing_commas(text: str) -> str:

@@ -3,7 +3,8 @@
     from rewards import get_reward, make_reward, check_weights
     f = get_reward("medcalc_accuracy")                       # default options
     f(prompts=prompts, completions=completions, gold=gold, task=task)   # -> list[float | None]
-    g = make_reward("format", fail_score=-2.0)               # EHRMIND's scheme
+    g = make_reward("format", fail_score=-2.0)               # 1.0 well formatted, -2.0 otherwise
+    h = get_reward("ehrmind")                                # EHRMIND's scheme: -2 / 0 / 1.1, strict
     check_weights(["format", "calc_acuracy"], [0.2, 1.0])    # -> ["unknown reward 'calc_acuracy' ..."]
 
 A reward is an instance of a registered `Reward` subclass: picklable, with `__name__` set to its
@@ -167,6 +168,11 @@ def check_weights(
                 extra = sorted(set(opts) - set(options_of(n)))
                 if extra:
                     problems.append(f"reward {n!r} has no option(s) {', '.join(extra)}")
+                    continue
+                try:  # build it: option values are checked here, not on the first batch of training
+                    make_reward(n, **opts)
+                except (RewardConfigError, TypeError, ValueError) as exc:
+                    problems.append(f"reward {n!r}: {exc}")
     if not names:
         problems.append("no rewards listed; add at least one, e.g. format and calc_accuracy")
     return problems

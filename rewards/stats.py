@@ -29,11 +29,14 @@ class RewardStats:
     total: float = 0.0
     skipped: int = 0
     failures: Counter = field(default_factory=Counter)
+    skips: Counter = field(default_factory=Counter)  # why rows the reward could not use were skipped
 
     def add(self, scores: Sequence[float | None], reasons: Sequence[str | None]) -> None:
         for score, reason in zip(scores, reasons, strict=True):
             if score is None:
                 self.skipped += 1
+                if reason is not None:
+                    self.skips[reason] += 1
                 continue
             self.count += 1
             self.total += score
@@ -49,6 +52,7 @@ class RewardStats:
         if self.count:
             out[f"{name}/fail_rate"] = sum(self.failures.values()) / self.count
         out.update({f"{name}/fail/{reason}": float(n) for reason, n in sorted(self.failures.items())})
+        out.update({f"{name}/skip/{reason}": float(n) for reason, n in sorted(self.skips.items())})
         return out
 
 
@@ -66,6 +70,7 @@ def record(name: str, scores: Sequence[float | None], reasons: Sequence[str | No
         totals.total += batch.total
         totals.skipped += batch.skipped
         totals.failures.update(batch.failures)
+        totals.skips.update(batch.skips)
     return batch
 
 
@@ -92,4 +97,4 @@ def get(name: str) -> RewardStats:
     """A copy of one reward's totals (an empty RewardStats when it has not run)."""
     with _LOCK:
         st = _STATS.get(name, RewardStats())
-        return RewardStats(st.count, st.total, st.skipped, Counter(st.failures))
+        return RewardStats(st.count, st.total, st.skipped, Counter(st.failures), Counter(st.skips))

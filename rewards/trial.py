@@ -5,10 +5,12 @@ are what the model writes; EHRMIND's trial reward swapped two of them, so tests 
 
 - `trial_label`: `correct_score` for the gold label; otherwise `partial_credit[gold][answer]` when the
   recipe gives a matrix (e.g. {"eligible": {"excluded": 0.25}}), else `wrong_score`.
-- `trial_consistency`: a deterministic check of the answer against the trial's hard limits
-  (`rewards.trial_limits`): if the patient's age or sex breaks them, any answer other than
-  "excluded"/"not relevant" scores `penalty`; otherwise 0. It needs no gold, only `meta`. Penalized
-  rows are counted in `rewards.stats` under the reason "inconsistent" (`trial_consistency/fail/inconsistent`).
+- `trial_consistency`: a deterministic check of the answer against the trial's hard limits: if the
+  patient's age or sex breaks them, any answer other than "excluded"/"not relevant" scores `penalty`;
+  otherwise 0. It needs no gold, only `meta`: the patient's age/sex and the trial's limits as parsed once
+  when the row was built (`meta.trial_limits`; older rows without it are parsed from their criteria by
+  `rewards.trial_limits`). Penalized rows are counted under the limit they broke: reason
+  "broke_min_age", "broke_max_age" or "broke_sex" (`trial_consistency/fail/broke_max_age`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from rewards.common import AnswerReward, check_score, column, parse_meta
 from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
-from rewards.trial_limits import patient_facts, trial_limits, violations, violations_for_meta
-from rewards.values import TRIAL_ALIASES, TRIAL_LABELS, AnswerValueError, default_aliases, parse_label
+from rewards.trial_limits import broken_for_meta, violations_for_meta
+from rewards.values import TRIAL_LABELS, AnswerValueError, parse_label
 
 # TREC qrels codes -> label names (0 not relevant, 1 excluded, 2 eligible).
 QREL_LABELS = {0: "not relevant", 1: "excluded", 2: "eligible"}
@@ -76,7 +78,7 @@ class TrialLabel(AnswerReward):
         self.partial_credit = _check_matrix(partial_credit)
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
-        aliases = gold.aliases if gold.aliases is not None else default_aliases(gold.choices)
+        aliases = gold.aliases  # None: the choices' default aliases (cached in parse_label)
         pred = parse_label(answer, gold.choices, aliases)
         if pred == gold.value:
             return self.correct_score
@@ -104,8 +106,7 @@ class TrialConsistency(Reward):
         try:
             if isinstance(raw_meta, str):
                 return violations_for_meta(raw_meta or "{}", self.use_text)
-            meta = parse_meta(raw_meta)
-            return tuple(violations(trial_limits(meta, use_text=self.use_text), *patient_facts(meta)))
+            return broken_for_meta(parse_meta(raw_meta), self.use_text)
         except (ValueError, TypeError) as exc:  # malformed meta is a data bug
             if isinstance(exc, GoldError):
                 raise
@@ -133,14 +134,14 @@ class TrialConsistency(Reward):
                 reasons.append(parsed.reason)
                 continue
             try:
-                label = parse_label(parsed.answer, TRIAL_LABELS, TRIAL_ALIASES)
+                label = parse_label(parsed.answer, TRIAL_LABELS)  # default aliases: TRIAL_ALIASES
             except AnswerValueError as exc:
                 scores.append(0.0)
                 reasons.append(exc.reason)
                 continue
             inconsistent = bool(broken) and label not in ("excluded", "not relevant")
             scores.append(self.penalty if inconsistent else 0.0)
-            reasons.append("inconsistent" if inconsistent else None)
+            reasons.append(f"broke_{broken[0]}" if inconsistent else None)
         return scores, reasons
 
 

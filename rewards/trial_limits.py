@@ -12,7 +12,12 @@ phrases inside parentheses (risk-factor lists such as "(age > 65, diabetes)"), d
 text gives conflicting values (several cohorts), treats strict inequalities as inclusive, and reads sex
 only from explicit statements ("female patients only", "Women aged 18-70", "Be male"); "male or female"
 anywhere cancels a sex limit. Structured fields (ClinicalTrials.gov) win over text for the same bound.
-All regexes are linear (no nested quantifiers) and each line is capped in length.
+Negation and exclusion phrasing: "not younger than 18" is a minimum; a line that states an exclusion
+("Children under 12 years of age are excluded") is read as an exclusion criterion even in the inclusion
+list (a minimum age of 12, not a maximum); any other negation ("no", "non-", "without", "unless") drops
+the line. Task builders parse once (`ehrmind.tasks.trial_match` stores `meta.trial_limits`); rewards read
+that. Every whitespace run is one space before matching and no pattern has two adjacent unbounded
+repeats, so matching is linear (tests feed 100,000-character runs).
 """
 
 from __future__ import annotations
@@ -47,54 +52,55 @@ _WORD_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _WORDS), key=len, 
 _SYMBOLS = str.maketrans({"≥": ">", "≤": "<", "–": "-", "—": "-", "−": "-", "＞": ">", "＜": "<"})
 
 N = r"(\d{1,3}(?:\.\d+)?)"
-U = r"(?:\s*(years?|yrs?|months?|weeks?|days?))?"
-AGE = r"\bage[sd]?\b\s*[:\-]?\s*(?:of\s+)?"
-OLD = r"\s*(?:of\s+age|old|-old)"
-GE = r"(?:>=|=>|>|over|above|older\s+than|greater\s+than|more\s+than|at\s+least|of\s+at\s+least)"
-LE = r"(?:<=|=<|<|under|below|younger\s+than|less\s+than|not\s+older\s+than|up\s+to|no\s+more\s+than)"
+U = r"(?: ?(years?|yrs?|months?|weeks?|days?))?"
+AGE = r"\bage[sd]?\b ?[:\-]? ?(?:of )?"
+OLD = r" ?(?:of age|old|-old)"
+GE = r"(?:>=|=>|>|over|above|older than|greater than|more than|at least|of at least)"
+LE = r"(?:<=|=<|<|under|below|younger than|less than|not older than|up to|no more than)"
 _RANGE = [
-    re.compile(AGE + r"(?:between|from)?\s*(?:>=|>)?\s*" + N + U + r"\s*(?:-|to|and)\s*" + N + U),
+    re.compile(AGE + r"(?:between|from)? ?(?:>=|>)? ?" + N + U + r" ?(?:-|to|and) ?" + N + U),
     re.compile(
-        r"(?:between|from)?\s*\b" + N + U + r"\s*(?:-|to|and)\s*" + N + r"\s*(years?|yrs?|months?)" + OLD
+        r"(?:between|from)? ?\b" + N + U + r" ?(?:-|to|and) ?" + N + r" ?(years?|yrs?|months?)" + OLD
     ),
 ]
 _LOWER = [
-    re.compile(AGE + GE + r"\s*" + N + U),
-    re.compile(AGE + N + U + r"\s*(?:\+|(?:and|or)\s+(?:up|older|over|above))"),
-    re.compile(GE + r"\s*" + N + r"\s*(years?|yrs?|months?)" + OLD),
+    re.compile(AGE + GE + r" ?" + N + U),
+    re.compile(AGE + N + U + r" ?(?:\+|(?:and|or) (?:up|older|over|above))"),
+    re.compile(GE + r" ?" + N + r" ?(years?|yrs?|months?)" + OLD),
     re.compile(
         r"\b"
         + N
-        + r"\s*\+?\s*(years?|yrs?|months?)"
-        + r"(?:\s*(?:of\s+age|old))?,?\s*(?:and|or)\s+(?:older|over|above)(?!\s*\d)"
+        + r" ?\+? ?(years?|yrs?|months?)"
+        + r"(?: ?(?:of age|old))?,? ?(?:and|or) (?:older|over|above)(?! ?\d)"
     ),
-    re.compile(r"\bolder\s+than\s+" + N + U),
-    re.compile(r"\b" + N + r"\s*\+\s*(years?|yrs?)\b"),
+    re.compile(r"\bolder than " + N + U),
+    re.compile(r"\b" + N + r" ?\+ ?(years?|yrs?)\b"),
 ]
 _UPPER = [
-    re.compile(AGE + LE + r"\s*" + N + U),
-    re.compile(LE + r"\s*" + N + r"\s*(years?|yrs?|months?)" + OLD),
+    re.compile(AGE + LE + r" ?" + N + U),
+    re.compile(LE + r" ?" + N + r" ?(years?|yrs?|months?)" + OLD),
     re.compile(
         r"\b"
         + N
-        + r"\s*(years?|yrs?|months?)"
-        + r"(?:\s*(?:of\s+age|old))?,?\s*(?:and|or)\s+(?:younger|under|less)(?!\s*\d)"
+        + r" ?(years?|yrs?|months?)"
+        + r"(?: ?(?:of age|old))?,? ?(?:and|or) (?:younger|under|less)(?! ?\d)"
     ),
-    re.compile(r"\byounger\s+than\s+" + N + U),
+    re.compile(r"\byounger than " + N + U),
 ]
 _SEX_WORD = r"(women|woman|females?|girls|men|man|males?|boys)"
 _SEX_ONLY = [
-    re.compile(r"\b" + _SEX_WORD + r"\s*(?:patients?|subjects?|participants?|volunteers?)?\s+only\b"),
-    re.compile(r"\bonly\s+" + _SEX_WORD + r"\b"),
+    re.compile(r"\b" + _SEX_WORD + r" ?(?:patients?|subjects?|participants?|volunteers?)? only\b"),
+    re.compile(r"\bonly " + _SEX_WORD + r"\b"),
     re.compile(
-        r"^\W*(?:be\s+)?" + _SEX_WORD + r"\s*[,;]?\s*(?=aged?\b|ages\b|between\b|from\b|\d|>|<|over\b"
-        r"|older\b|at\s+least\b|\W*$)"
+        r"^\W{0,8}(?:be )?" + _SEX_WORD + r" ?[,;]? ?(?=aged?\b|ages\b|between\b|from\b|\d|>|<|over\b"
+        r"|older\b|at least\b|\W{0,8}$)"
     ),
 ]
 _BOTH_SEXES = re.compile(
-    r"\b(?:males?|men|man)\s*(?:or|and|&|/)\s*(?:females?|women|woman)\b|\b(?:females?|women|woman)\s*"
-    r"(?:or|and|&|/)\s*(?:males?|men|man)\b|\bboth\s+(?:sexes|genders|male)"
+    r"\b(?:males?|men|man) ?(?:or|and|&|/) ?(?:females?|women|woman)\b|\b(?:females?|women|woman) ?"
+    r"(?:or|and|&|/) ?(?:males?|men|man)\b|\bboth (?:sexes|genders|male)"
 )
+_SEX_LINE = re.compile(r"\W{0,8}" + _SEX_WORD + r"(?: (?:patients?|subjects?|sex|gender))?\W{0,8}")
 _FEMALE = {"women", "woman", "female", "females", "girls"}
 _FEMALE_WORD = re.compile(r"\b(?:women|woman|females?|girls)\b")
 _MALE_WORD = re.compile(r"\b(?:men|man|males?|boys)\b")
@@ -123,12 +129,30 @@ def _outside_parentheses(line: str, pos: int) -> bool:
     return line.count("(", 0, pos) <= line.count(")", 0, pos)
 
 
+# Phrasings that reverse a criterion: "not younger than 18" is a minimum, not a maximum of 18.
+_NOT_COMPARATIVE = (
+    (re.compile(r"\b(?:not|no) (?:younger|less) than\b"), "at least"),
+    (re.compile(r"\b(?:not|no) (?:older|more) than\b"), "up to"),
+)
+# An inclusion line that states an exclusion ("Children under 12 years of age are excluded") is one.
+_EXCLUDING = re.compile(
+    r"\b(?:(?:are|is|will be|shall be|must be|will|shall|may|must) )?(?:excluded|exclude|excluding|ineligible|not (?:be )?eligible|not (?:be )?(?:included|enrolled)"
+    r"|not (?:be )?(?:allowed|permitted)|cannot (?:participate|be included|be enrolled)|may not participate)\b"
+)
+# Other negations ("no history of ... before age 40", "non-pregnant women") make a line's numbers and sex
+# words unreliable as limits: the line is not read (a missed limit costs nothing; a false one punishes).
+_NEGATION = re.compile(r"\b(?:not|no|never|non|without|except|unless|neither|nor)\b")
+
+
 def _normalize(text: str) -> list[str]:
+    """Lower-cased lines with number words as digits and every whitespace run as one space (which keeps
+    the patterns below linear: none of them can try many ways to split a run of spaces)."""
     text = _WORD_RE.sub(lambda m: _WORDS[m.group(1)], text.lower().translate(_SYMBOLS))
-    return [line.strip()[:MAX_LINE] for line in re.split(r"\n|;", text) if line.strip()]
+    lines = (line for line in text.replace(";", "\n").split("\n") if line and not line.isspace())
+    return [" ".join(line[: 4 * MAX_LINE].split())[:MAX_LINE] for line in lines]
 
 
-_HEADING = re.compile(r"^\W*(?:key\s+)?(inclusion|exclusion)\s+criteria")
+_HEADING = re.compile(r"^\W{0,8}(?:key )?(inclusion|exclusion) criteria")
 
 
 def _sections(inclusion: str, exclusion: str) -> tuple[list[str], list[str]]:
@@ -147,8 +171,15 @@ def _sections(inclusion: str, exclusion: str) -> tuple[list[str], list[str]]:
                     continue
             alternative = skip_next or line.endswith((" or", " or:", " or,"))
             skip_next = line.endswith((" or", " or:", " or,"))
-            if not alternative:
-                out[section].append(line)
+            if alternative:
+                continue
+            for rx, plain in _NOT_COMPARATIVE:
+                line = rx.sub(plain, line)
+            into = section
+            if _EXCLUDING.search(line):  # "Children under 12 are excluded": an exclusion wherever it stands
+                line, into = " ".join(_EXCLUDING.sub(" ", line).split()), "exclusion"
+            if not _NEGATION.search(line):
+                out[into].append(line)
     return out["inclusion"], out["exclusion"]
 
 
@@ -195,15 +226,21 @@ def parse_criteria_limits(inclusion: str, exclusion: str) -> TrialLimits:
     inc, exc = _sections(inclusion or "", exclusion or "")
     inc_lo, inc_hi = _age_bounds(inc)
     exc_lo, exc_hi = _age_bounds(exc, ranges=False)
-    # In exclusion criteria "age < 18" excludes minors (a minimum) and "over 75" a maximum.
-    lows, highs = inc_lo | exc_hi, inc_hi | exc_lo
-    min_age = lows.pop() if len(lows) == 1 else None
-    max_age = highs.pop() if len(highs) == 1 else None
+    # In exclusion criteria "age < 18" excludes minors (a minimum) and "over 75" a maximum. Within one list,
+    # two values are two cohorts (no single limit); across the lists both hold, so the stricter one binds.
+    lows = [b.pop() for b in (inc_lo, exc_hi) if len(b) == 1]
+    highs = [b.pop() for b in (inc_hi, exc_lo) if len(b) == 1]
+    if len(inc_lo) > 1 or len(exc_hi) > 1:
+        lows = []
+    if len(inc_hi) > 1 or len(exc_lo) > 1:
+        highs = []
+    min_age = max(lows) if lows else None
+    max_age = min(highs) if highs else None
     if min_age is not None and max_age is not None and min_age > max_age:
         min_age = max_age = None
     sexes = _sex(inc)
     for line in exc:  # an exclusion line that is only a sex ("Male", "Men") admits the other one
-        m = re.fullmatch(r"\W*" + _SEX_WORD + r"(?:\s+(?:patients?|subjects?|sex|gender))?\W*", line)
+        m = _SEX_LINE.fullmatch(line)
         if m:
             sexes.add("male" if m.group(1) in _FEMALE else "female")
     sex = sexes.pop() if len(sexes) == 1 and "any" not in sexes else None
@@ -228,6 +265,9 @@ def trial_limits(meta: Mapping[str, Any], *, use_text: bool = True) -> TrialLimi
     structured = TrialLimits(min_age, max_age, None if sex in (None, "all") else sex, "structured")
     if not use_text:
         return structured
+    parsed = meta.get("trial_limits")
+    if parsed is not None:  # parsed once when the row was built (`limits_meta`): never re-read the text
+        return _from_limits_meta(parsed)
     text = parse_criteria_limits(
         str(meta.get("inclusion_criteria") or ""), str(meta.get("exclusion_criteria") or "")
     )
@@ -244,18 +284,40 @@ def trial_limits(meta: Mapping[str, Any], *, use_text: bool = True) -> TrialLimi
     return merged
 
 
-def violations(limits: TrialLimits, patient_age: float | None, patient_sex: str | None) -> list[str]:
-    """Why the patient cannot be eligible (empty when no hard limit is broken or facts are unknown)."""
+def limits_meta(limits: TrialLimits) -> dict[str, Any]:
+    """The JSON a task row stores as `meta.trial_limits` (what `trial_limits` reads back)."""
+    return {"min_age": limits.min_age, "max_age": limits.max_age, "sex": limits.sex, "source": limits.source}
+
+
+def _from_limits_meta(raw: Any) -> TrialLimits:
+    if not isinstance(raw, Mapping) or set(raw) - {"min_age", "max_age", "sex", "source"}:
+        raise ValueError(f"meta.trial_limits={raw!r:.80} must be {{min_age, max_age, sex, source}}")
+    sex = raw.get("sex")
+    if sex not in (None, "female", "male"):
+        raise ValueError(f"meta.trial_limits.sex={sex!r} must be 'female', 'male' or null")
+    lo, hi = _meta_number(raw, "min_age"), _meta_number(raw, "max_age")
+    return TrialLimits(lo, hi, sex, str(raw.get("source") or "parsed"))
+
+
+def broken_limits(
+    limits: TrialLimits, patient_age: float | None, patient_sex: str | None
+) -> list[tuple[str, str]]:
+    """(limit, why) for each hard limit the patient breaks: limit is "min_age", "max_age" or "sex"."""
     out = []
     if patient_age is not None:
         if limits.min_age is not None and patient_age < limits.min_age:
-            out.append(f"age {patient_age:g} is below the minimum {limits.min_age:g} ({limits.source})")
+            out.append(("min_age", f"age {patient_age:g} is below the minimum {limits.min_age:g}"))
         # Maximum ages are inclusive of the whole year: a 65.4-year-old meets "18 to 65".
         if limits.max_age is not None and math.floor(patient_age) > limits.max_age:
-            out.append(f"age {patient_age:g} is above the maximum {limits.max_age:g} ({limits.source})")
+            out.append(("max_age", f"age {patient_age:g} is above the maximum {limits.max_age:g}"))
     if patient_sex is not None and limits.sex is not None and patient_sex != limits.sex:
-        out.append(f"sex {patient_sex} but the trial admits only {limits.sex} ({limits.source})")
-    return out
+        out.append(("sex", f"sex {patient_sex} but the trial admits only {limits.sex}"))
+    return [(name, f"{why} ({limits.source})") for name, why in out]
+
+
+def violations(limits: TrialLimits, patient_age: float | None, patient_sex: str | None) -> list[str]:
+    """Why the patient cannot be eligible (empty when no hard limit is broken or facts are unknown)."""
+    return [why for _, why in broken_limits(limits, patient_age, patient_sex)]
 
 
 def patient_facts(meta: Mapping[str, Any]) -> tuple[float | None, str | None]:
@@ -269,9 +331,14 @@ def patient_facts(meta: Mapping[str, Any]) -> tuple[float | None, str | None]:
 
 @lru_cache(maxsize=8192)
 def violations_for_meta(meta_json: str, use_text: bool = True) -> tuple[str, ...]:
-    """`violations` for one row's meta JSON text (cached: TRL repeats it for every generation)."""
+    """The names of the limits broken ("min_age", "max_age", "sex") for one row's meta JSON text
+    (cached: TRL repeats it for every generation)."""
     meta = json.loads(meta_json)
-    return tuple(violations(trial_limits(meta, use_text=use_text), *patient_facts(meta)))
+    return broken_for_meta(meta, use_text)
+
+
+def broken_for_meta(meta: Mapping[str, Any], use_text: bool = True) -> tuple[str, ...]:
+    return tuple(name for name, _ in broken_limits(trial_limits(meta, use_text=use_text), *patient_facts(meta)))
 
 
 _ID_KEYS = ("id", "topic_id", "query_id", "patient_id", "trial_id", "nct_id", "corpus_id")

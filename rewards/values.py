@@ -12,7 +12,8 @@ can write anything, and a reward must neither hang nor run code on it. Nothing h
     parse_weeks_days([5, 2]), parse_weeks_days("(5 weeks, 2 days)") -> (5, 2)
     parse_label("Eligible.", ("not relevant", "excluded", "eligible")) -> "eligible"
 
-Unit conversion goes through `calculators.units.conversion` only; this module owns no unit table.
+Units after a number are read by the closed grammar of `rewards.units` (never a free-form parser) and
+converted to the gold's unit there; `target_unit=UNITLESS` marks a gold without a unit.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 
-from calculators.errors import UnitError
-from calculators.units import UNIT_ALIASES, conversion, normalize_unit
+from calculators.units import normalize_unit
+from rewards.units import UNITLESS, answer_unit, is_word_unit, to_gold_unit
 
-_ALIASES_LOWER = frozenset(k.lower() for k in UNIT_ALIASES)
 MAX_VALUE_CHARS = 200  # longer "values" are prose, not answers
 
 # Every reason a value can be rejected for (stats keys are built from these, so the set is closed).
@@ -86,7 +86,7 @@ _TRANSLATE.update(
 )
 _TRANSLATE = {k: (chr(v) if isinstance(v, int) else v) for k, v in _TRANSLATE.items()}
 
-_NO_VALUE = frozenset(
+NO_VALUE = frozenset(
     {
         "",
         "n/a",
@@ -112,7 +112,6 @@ _NUMBER = re.compile(
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _RANGE = re.compile(r"^(?:-|–|—|to|\.\.)\s*[-+]?\d")
-_WORD_UNITS = frozenset({"point", "points", "pts", "pt", "score", "units"})
 
 
 def _clean(value: str) -> str:
@@ -142,7 +141,7 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
         raise AnswerValueError("not_a_number", value)
     _check_length(value)
     text = _clean(value)
-    if text.lower() in _NO_VALUE:
+    if text.lower() in NO_VALUE:
         raise AnswerValueError("no_value", value)
     match = _NUMBER.match(text)
     sign, whole, frac, exp = match.groups() if match else ("", None, None, None)
@@ -152,10 +151,22 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
         raise AnswerValueError("ambiguous_comma", value, "write 72.5 or 1,234 (thousands)")
     literal = f"{sign}{(whole or '0').replace(',', '')}.{frac or '0'}" + (f"e{exp}" if exp else "")
     number = _finite(float(literal))
-    rest = text[match.end() :].strip()
+    rest = text[match.end() :].strip().rstrip(".").strip()
     if rest:
-        number = _apply_unit(number, rest.rstrip(".").strip(), value, target_unit, analyte)
+        number = _apply_unit(number, rest, value, target_unit, analyte)
     return number
+
+
+def split_unit(value: str) -> str | None:
+    """The grammar code of the unit written after the number in `value` (None: no unit, or a score word).
+
+    Only call it on text `parse_number` accepted."""
+    text = _clean(value)
+    match = _NUMBER.match(text)
+    rest = text[match.end() :].strip().rstrip(".").strip() if match else ""
+    if not rest or is_word_unit(rest):
+        return None
+    return answer_unit(rest)
 
 
 def _finite(number: float | int) -> float:
@@ -171,64 +182,46 @@ def _finite(number: float | int) -> float:
 def _apply_unit(number: float, unit: str, raw: str, target: str | None, analyte: str | None) -> float:
     if _RANGE.match(unit):
         raise AnswerValueError("range", raw, "give one value")
-    if unit.lower() in _WORD_UNITS:
-        if target is None or normalize_unit(target) == "dimensionless":
+    if is_word_unit(unit):
+        if target is None or target == UNITLESS or normalize_unit(target) == "dimensionless":
             return number
         raise AnswerValueError("wrong_unit", raw, f"expected {target}")
-    spelled = _known_unit(unit)
-    if spelled is None:
+    code = answer_unit(unit)
+    if code is None:
         if any(ch.isdigit() for ch in unit) or " or " in f" {unit.lower()} ":
             raise AnswerValueError("multiple_values", raw)
         raise AnswerValueError("unknown_unit", raw)
-    if target is None:
-        return number
-    try:
-        scale, offset = conversion(spelled, target, analyte)
-    except UnitError:
-        raise AnswerValueError("wrong_unit", raw, f"expected {target}") from None
-    return _finite(number * scale + offset)
-
-
-@lru_cache(maxsize=2048)
-def _known_unit(unit: str) -> str | None:
-    """The spelling of `unit` the unit table accepts, or None (tries a few harmless respellings)."""
-    if len(unit) > 40:
-        return None
-    for candidate in (unit, unit.replace(" ", ""), unit.replace("²", "2").replace(" ", "")):
-        # Units with digits ("10*9/L", "1.73 m²") only from the alias table: pint would read "/9" or
-        # "3/9" leftovers as numbers, turning "3/9" into the answer 3. Same for several words ("is the answer"): pint costs ~0.1 ms per failed parse, so only
-        # single-token units that are not in the table are handed to it.
-        if (
-            any(ch.isdigit() for ch in candidate) or " " in candidate
-        ) and candidate.lower() not in _ALIASES_LOWER:
-            continue
-        try:
-            normalize_unit(candidate)
-        except (UnitError, RecursionError, MemoryError):
-            continue
-        return candidate
-    return None
+    converted = to_gold_unit(number, code, target, analyte)
+    if converted is None:
+        expected = "no unit" if target == UNITLESS else target
+        raise AnswerValueError("wrong_unit", raw, f"expected {expected}")
+    return _finite(converted)
 
 
 # -- dates ------------------------------------------------------------------------------------------------
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
+# ISO date, optionally with an ISO time of day that must itself be valid ("T99:99" is not a time).
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,6})?)?Z?)?"
+)
 
 
 def parse_date(value: object) -> date:
-    """A calendar date from "MM/DD/YYYY" or ISO "YYYY-MM-DD" (a 4-digit year is required)."""
+    """A calendar date from "MM/DD/YYYY" or ISO "YYYY-MM-DD" (a 4-digit year is required), the ISO form
+    optionally followed by a valid time of day ("2024-05-01T08:30", "2024-05-01 08:30:00Z"); any other
+    suffix ("2024-05-01T99:99", "05/01/2024 or later") is `invalid_date`."""
     if value is None:
         raise AnswerValueError("no_value", value)
     if not isinstance(value, str):
         raise AnswerValueError("invalid_date", value, "write MM/DD/YYYY")
     _check_length(value)
     text = _clean(value).rstrip(".")
-    if text.lower() in _NO_VALUE:
+    if text.lower() in NO_VALUE:
         raise AnswerValueError("no_value", value)
     if m := _US_DATE.fullmatch(text):
         month, day, year = (int(g) for g in m.groups())
     elif m := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(g) for g in m.groups())
+        year, month, day = (int(g) for g in m.groups()[:3])
     else:
         raise AnswerValueError("invalid_date", value, "write MM/DD/YYYY")
     try:
@@ -239,11 +232,12 @@ def parse_date(value: object) -> date:
 
 # -- (weeks, days) ----------------------------------------------------------------------------------------
 # Two numbers with a separator between them: a weeks word (and maybe a comma), or a comma/"and"/"+".
+# Matched on text whose whitespace runs are single spaces, so every gap is " ?": one way to match, linear.
 _WEEKS_DAYS = re.compile(
-    r"[(\[]?\s*['\"]?(\d{1,3})\s*(?:(?:w|wk|wks|weeks?)['\"]?\s*(?:,|and|\+)?|['\"]?\s*(?:,|and|\+))\s*"
-    r"['\"]?(\d{1,2})\s*(?:d|days?)?['\"]?\s*[)\]]?"
+    r"[(\[]? ?['\"]?(\d{1,3}) ?(?:(?:w|wk|wks|weeks?)['\"]? ?(?:,|and|\+)?|['\"]? ?(?:,|and|\+)) ?"
+    r"['\"]?(\d{1,2}) ?(?:d|days?)?['\"]? ?[)\]]?"
 )
-_WEEKS_ONLY = re.compile(r"(\d{1,3})\s*(?:w|wk|wks|weeks?)")
+_WEEKS_ONLY = re.compile(r"(\d{1,3}) ?(?:w|wk|wks|weeks?)")
 
 
 def parse_weeks_days(value: object) -> tuple[int, int]:
@@ -256,8 +250,8 @@ def parse_weeks_days(value: object) -> tuple[int, int]:
         pair = value
     elif isinstance(value, str):
         _check_length(value)
-        text = _clean(value).rstrip(".").lower()
-        if text in _NO_VALUE:
+        text = " ".join(_clean(value).rstrip(".").lower().split())
+        if text in NO_VALUE:
             raise AnswerValueError("no_value", value)
         if m := _WEEKS_DAYS.fullmatch(text):
             pair = (int(m.group(1)), int(m.group(2)))
@@ -319,6 +313,11 @@ TRUE_FALSE_ALIASES: dict[str, str] = {"yes": "true", "1": "true", "no": "false",
 _LABEL_SEP = re.compile(r"[\s_\-]+")
 
 
+def label_key(text: str) -> str:
+    """A label's comparison key: case-, separator- and trailing-punctuation-insensitive."""
+    return _label_key(text)
+
+
 def _label_key(text: str) -> str:
     return _LABEL_SEP.sub(" ", _clean(text).rstrip(".!").strip("*").strip().lower())
 
@@ -333,6 +332,11 @@ def default_aliases(choices: Sequence[str]) -> dict[str, str]:
     if lowered == {"true", "false"}:
         return dict(TRUE_FALSE_ALIASES)
     return {}
+
+
+@lru_cache(maxsize=256)
+def _default_items(choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(default_aliases(choices).items()))
 
 
 @lru_cache(maxsize=256)
@@ -359,12 +363,12 @@ def parse_label(value: object, choices: Sequence[str], aliases: Mapping[str, str
         text = value
     else:
         raise AnswerValueError("multiple_values" if isinstance(value, list) else "unknown_label", value)
-    if aliases is None:
-        aliases = default_aliases(choices)
-    table = _label_table(tuple(choices), tuple(sorted(aliases.items())))
+    choices = tuple(choices)
+    items = _default_items(choices) if aliases is None else tuple(sorted(aliases.items()))
+    table = _label_table(choices, items)
     key = _label_key(text)
     if key in table:
         return table[key]
-    if key in _NO_VALUE:
+    if key in NO_VALUE:
         raise AnswerValueError("no_value", value)
     raise AnswerValueError("unknown_label", value, "choose one of: " + ", ".join(choices))

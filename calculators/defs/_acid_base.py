@@ -70,7 +70,7 @@ GAP_OUTPUT_UNIT = "mEq/L"
 
 
 def gap_output(label: str) -> Output:
-    return Output("decimal", label, unit=GAP_OUTPUT_UNIT)
+    return Output("decimal", label, unit=GAP_OUTPUT_UNIT, abs_tol=1.0, analyte="monovalent_ions")
 
 
 def ratio_output(label: str) -> Output:

@@ -33,7 +33,7 @@ CALCULATOR = Calculator(
         common.lab("calcium", "Serum total calcium", "mg/dL", "calcium", (2.0, 25.0), ("Calcium",)),
         common.albumin(),
     ),
-    output=Output("decimal", "Corrected calcium", unit="mg/dL"),
+    output=Output("decimal", "Corrected calcium", unit="mg/dL", abs_tol=0.1, analyte="calcium"),
     citation=Citation(
         "Payne RB, Little AJ, Williams RB, Milner JR. Interpretation of serum calcium in patients with "
         "abnormal serum proteins. Br Med J 1973;4(5893):643-6.",

@@ -25,7 +25,7 @@ CALCULATOR = Calculator(
     category="lab",
     description="Water needed to bring serum sodium back to 140 mmol/L, from total body water.",
     inputs=(common.age(), common.sex(), common.weight(), common.sodium()),
-    output=Output("decimal", "Free water deficit", unit="L"),
+    output=Output("decimal", "Free water deficit", unit="L", abs_tol=0.1),
     citation=Citation(
         "Adrogué HJ, Madias NE. Hypernatremia. N Engl J Med 2000;342(20):1493-9.",
         doi="10.1056/NEJM200005183422006",

@@ -45,7 +45,7 @@ CALCULATOR = Calculator(
             help="the Friedewald estimate is not valid above 400 mg/dL",
         ),
     ),
-    output=Output("decimal", "LDL cholesterol", unit="mg/dL"),
+    output=Output("decimal", "LDL cholesterol", unit="mg/dL", abs_tol=2.0, analyte="cholesterol"),
     citation=Citation(
         "Friedewald WT, Levy RI, Fredrickson DS. Estimation of the concentration of low-density lipoprotein "
         "cholesterol in plasma, without use of the preparative ultracentrifuge. Clin Chem 1972;18(6):499-502.",

@@ -19,7 +19,7 @@ CALCULATOR = Calculator(
     category="lab",
     description="Serum sodium adjusted for the dilution caused by hyperglycemia (Hillier factor 2.4).",
     inputs=(common.sodium(), common.glucose()),
-    output=Output("decimal", "Corrected sodium", unit="mmol/L"),
+    output=Output("decimal", "Corrected sodium", unit="mmol/L", abs_tol=0.5, analyte="sodium"),
     citation=Citation(
         "Hillier TA, Abbott RD, Barrett EJ. Hyponatremia: evaluating the correction factor for "
         "hyperglycemia. Am J Med 1999;106(4):399-403.",

@@ -31,7 +31,7 @@ CALCULATOR = Calculator(
         ),
         common.height(),
     ),
-    output=Output("decimal", "Target weight", unit="kg"),
+    output=Output("decimal", "Target weight", unit="kg", abs_tol=1.0),
     citation=KEYS_1972,
     method=Formula(
         steps=(

@@ -167,7 +167,7 @@ def _recompute(
     value = result.value
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
-    return calculator_gold(calc, value), "calculator", None, result.rationale
+    return calculator_gold(calc, value, benchmark_limits=True), "calculator", None, result.rationale
 
 
 def _fallback(

@@ -139,19 +139,29 @@ def new_row(
     }
 
 
-def calculator_gold(calc: Any, value: Any) -> dict[str, Any]:
-    """The gold of a calculator's result (kind, tolerance limits and unit from its declaration).
+MEDCALC_BENCH_REL_TOL = 0.05  # MedCalc-Bench's Lower/Upper Limit: the answer x 0.95 and x 1.05
+
+
+def calculator_gold(calc: Any, value: Any, *, benchmark_limits: bool = False) -> dict[str, Any]:
+    """The gold of a calculator's result (kind, tolerance limits, unit and analyte from its declaration).
 
     Every builder of calculator rows (MedCalc-Bench, record-mined, synthetic, the bundled demo) uses this one
-    function, so a row's gold never depends on which path built it."""
+    function, so a row's gold never depends on which path built it. `benchmark_limits`: MedCalc-Bench rows
+    keep the benchmark's ±5 % limits (results stay comparable with the paper), flagged `"limits":
+    "medcalc_bench"`; other rows use the declared tolerance (`abs_tol` where a relative one would pay a
+    copied input)."""
     kind = calc.output.kind
     if kind == "decimal":
         value = float(value)
-        tol = calc.output.rel_tol or 0.0
-        lower, upper = sorted((value * (1 - tol), value * (1 + tol)))
-        gold: dict[str, Any] = {"kind": "decimal", "value": value, "lower": lower, "upper": upper}
+        rel = MEDCALC_BENCH_REL_TOL if benchmark_limits else calc.output.rel_tol or 0.0
+        half = max(abs(value) * rel, 0.0 if benchmark_limits else calc.output.abs_tol or 0.0)
+        gold: dict[str, Any] = {"kind": "decimal", "value": value, "lower": value - half, "upper": value + half}
+        if benchmark_limits:
+            gold["limits"] = "medcalc_bench"
         if calc.output.unit:
             gold["unit"] = calc.output.unit
+        if calc.output.analyte:
+            gold["analyte"] = calc.output.analyte
     elif kind == "integer":
         gold = {"kind": "integer", "value": int(value)}
     elif kind == "date":

@@ -4,8 +4,10 @@ For each collection (TREC year) and each qrel whose trial record we have, one ro
 patient description and the trial's title and criteria (long criteria cut at a line or sentence boundary,
 with a note saying how much was cut); gold is the qrel's label, choices in grade order
 ["not relevant", "excluded", "eligible"] (0, 1, 2: never swap the first two). Meta carries the parsed
-patient age/sex and the trial's structured limits (None when the record has none) so rewards and
-analyses can use them without re-parsing text. Judgments for trials not in the record file are only
+patient age/sex, the trial's structured limits (None when the record has none) and `trial_limits`, the
+hard age/sex limits parsed once from the structured fields and the criteria text (negations and
+exclusions stated in the inclusion list handled, see `rewards.trial_limits`), so rewards and analyses use
+facts without re-parsing text. Judgments for trials not in the record file are only
 counted: TREC judges tens of thousands of trials and a sample file holds a few.
 """
 
@@ -18,6 +20,7 @@ from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.trec_ct import LABELS, Topic, TrecCollection, Trial
 from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
+from rewards.trial_limits import limits_meta, trial_limits
 
 TASK = "trial_match"
 DEFAULT_CRITERIA_CHARS = 4000
@@ -33,7 +36,7 @@ QUESTION = (
 def truncate(text: str, limit: int) -> tuple[str, int]:
     """Whitespace-normalised text of at most ~`limit` characters, cut at a line or sentence end when one
     lies in the last half; returns (text, characters cut)."""
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    lines = [line.strip() for line in re.sub(r"[ \t]+", " ", text).splitlines()]  # one pass, not one per line
     # Sources split criteria text mid-sentence (the shared JSONL's exclusion text can start with ". \n\n").
     clean = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip().lstrip(":.;, \n")
     if len(clean) <= limit:
@@ -150,6 +153,9 @@ def _row(collection: str, topic: Topic, trial: Trial, grade: int, criteria_chars
         "exclusion_criteria": trial.exclusion_criteria,
         "criteria_truncated": truncated,
     }
+    # Parsed once here (structured fields completed from the criteria text), so rewards read facts and never
+    # re-parse criteria text inside the training loop.
+    meta["trial_limits"] = limits_meta(trial_limits(meta))
     row_id = f"{TASK}/{collection or 'trec'}/{topic.topic_id}/{trial.nct_id}"
     return new_row(row_id, TASK, chat_prompt(context, QUESTION, gold), gold, topic.patient_id, meta)
 

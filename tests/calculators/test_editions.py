@@ -312,3 +312,19 @@ def test_eval_reports_the_edition(tmp_path: Path) -> None:
                                       "verified": {"n": 2, "pass@1": 0.5}}  # fmt: skip
     report = write_eval_report(tmp_path, {**metrics, "model": "m"}).read_text(encoding="utf-8")
     assert "Calculator editions (definitions of the golds): source 1 rows (pass@1 100.0%); verified 2 rows" in report
+
+
+def test_no_edition_changes_an_output_tolerance_or_unit() -> None:
+    """The rewards take a calculator's tolerance, unit and analyte from its base declaration
+    (rewards.compare.declared): the gold itself is computed with the row's edition, and this test keeps that
+    shortcut true. An edition that needs another tolerance must make the rewards read it per row."""
+    import calculators
+    from calculators.editions import EDITIONS, for_edition
+
+    for base in calculators.all_calculators():
+        calc_id = base.id
+        for edition in EDITIONS:
+            out = for_edition(base, edition).output
+            assert (out.rel_tol, out.abs_tol, out.unit, out.analyte) == (
+                base.output.rel_tol, base.output.abs_tol, base.output.unit, base.output.analyte,
+            ), (calc_id, edition)  # fmt: skip

@@ -48,7 +48,7 @@ def test_ties_are_broken_by_sample_order_and_reported():
 def test_numbers_group_within_the_calculator_tolerance():
     v = vote(said(30.0, 31.2, 29.0, 35.0), BMI, threshold=0.5)  # 31.2 and 29.0 are within 5 % of 30.0
     assert v.label == 30.0 and v.share == 0.75 and v.groups == 2
-    groups, tie = group_answers([10.0, 10.4, 10.8, 20.0], rel_tol=0.05)
+    groups, tie = group_answers([10.0, 10.4, 10.8, 20.0], 0.05)
     assert groups[0] == (10.4, 3) and not tie  # 10.4 reaches both neighbours, 10.0 does not reach 10.8
     # units are read, not compared as text
     assert vote(said("30 kg/m2", "30.0"), BMI, threshold=1.0).share == 1.0

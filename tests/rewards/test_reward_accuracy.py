@@ -251,14 +251,14 @@ def _calc_table():
             gold = {"kind": "decimal", "value": value, "calculator": cid, "analyte": "cholesterol"}
         else:
             gold = {"kind": "decimal", "value": value, "calculator": cid}
-        tol = calc.output.rel_tol
-        near, far = value * (1 + 0.9 * tol), value * (1 + 1.1 * tol)
+        # The declared half-width: relative, or absolute for results that are a small change of an input.
+        half = max((calc.output.rel_tol or 0.0) * abs(value), calc.output.abs_tol or 0.0)
         table += [(gold, a, 1) for a in good] + [(gold, a, 0) for a in bad]
         table += [
-            (gold, f"{near:.6f}", 1),
-            (gold, f"{far:.6f}", 0),
-            (gold, f"{value * (1 - 0.9 * tol):.6f}", 1),
-            (gold, f"{value * (1 - 1.1 * tol):.6f}", 0),
+            (gold, f"{value + 0.9 * half:.6f}", 1),
+            (gold, f"{value + 1.1 * half:.6f}", 0),
+            (gold, f"{value - 0.9 * half:.6f}", 1),
+            (gold, f"{value - 1.1 * half:.6f}", 0),
             (gold, "-1", 0),
             (gold, '"N/A"', 0),
         ]

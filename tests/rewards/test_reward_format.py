@@ -37,7 +37,13 @@ CASES: list[tuple[object, str | None, bool]] = [
     (A, "missing_think", True),
     (f"<think>reasoning {A}", "missing_think", True),
     (f"reasoning</think>{A}", "missing_think", True),
-    (f"{T}{A}{A}", "repeated_tag", True),
+    (f"{T}{A}{A}", "repeated_tag", True),  # the same answer twice: lenient reads one value
+    # One rule for several answers (issue 11): two values in one block or in two blocks fail alike.
+    (f'{T}<answer>{{"answer": 72}} {{"answer": 10}}</answer>', "multiple_values", False),
+    (f'{T}<answer>{{"answer": 72}}, {{"answer": 10}}</answer>', "multiple_values", False),
+    (f'{T}<answer>{{"answer": 72}}\n{{"answer": "10"}}</answer>', "multiple_values", False),
+    (f'{T}<answer>{{"answer": 72}}</answer><answer>{{"answer": 10}}</answer>', "repeated_tag", False),
+    (f'{T}<answer>{{"answer": 72}}</answer>\n<answer>10</answer>', "repeated_tag", False),
     (f'<think>draft <answer>{{"answer": 4}}</answer></think>{A}', "repeated_tag", True),
     (f"<think><think>nested</think></think>{A}", "repeated_tag", True),
     (f"{A}{T}", "tags_out_of_order", True),

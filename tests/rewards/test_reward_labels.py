@@ -168,8 +168,9 @@ def test_diagnosis_class_balancing():
     assert sum(out) / len(out) == pytest.approx(1.0)
     fixed = make_reward("diagnosis_label", class_weights={"yes": 5.0, "no": 1.0})
     assert fixed(completions=right, gold=golds, task=tasks) == [5.0, 1.0, 1.0, 1.0]
-    with pytest.raises(RewardConfigError, match="no weight"):
-        make_reward("diagnosis_label", class_weights={"yes": 5.0})(completions=right, gold=golds, task=tasks)
+    # a label the mapping does not name keeps weight 1 (issue 11: this raised mid-training)
+    partial = make_reward("diagnosis_label", class_weights={"yes": 5.0})
+    assert partial(completions=right, gold=golds, task=tasks) == [5.0, 1.0, 1.0, 1.0]
     assert (
         get_reward("diagnosis_label")(completions=right, gold=golds, task=["trial_match"] * 4) == [None] * 4
     )
@@ -180,10 +181,10 @@ def _group(answers: list[str], prompt: str = "p1"):
     return [_wrap(a) if a is not None else "no answer here" for a in answers], [prompt] * len(answers)
 
 
-PSEUDO_GROUPS = [  # (answers in one group, expected scores)
-    (['"72.5"', "72.5", '"72.5 mL/min"', "80"], [1, 1, 1, 0]),
-    (["72.50", "72.5", "72.51", "72.4"], [1, 1, 1, 0]),  # equal at 3 significant digits
-    (["72.5", "72.5", "72.4", "72.4"], [0, 0, 0, 0]),  # a tie
+PSEUDO_GROUPS = [  # (answers in one group, expected scores); untyped rows: no gold declares the type
+    (['"72.5"', "72.5", '"72.5 mL/min"', "80"], [1, 1, 0, 0]),  # without a type, a unit is its own answer
+    (["72.50", "72.5", "72.51", "72.4"], [1, 1, 1, 1]),  # within 5 % (untyped_rel_tol)
+    (["72", "72", "90", "90"], [0, 0, 0, 0]),  # a tie
     (['"eligible"', '"Eligible"', '"excluded"', "null"], [1, 1, 0, 0]),
     (['"10/12/2023"', '"2023-10-12"', '"10/13/2023"', '"10/12/2023"'], [1, 1, 0, 1]),
     (["[5, 2]", '"(5 weeks, 2 days)"', "[5, 3]", None], [1, 1, 0, 0]),

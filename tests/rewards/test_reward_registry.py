@@ -21,6 +21,7 @@ EXPECTED = {
     "trial_consistency",
     "diagnosis_label",
     "pseudo_label",
+    "ehrmind",
 }
 GOOD = '<think>r</think><answer>{"answer": 3}</answer>'
 

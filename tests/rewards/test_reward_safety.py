@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rewards
-from rewards import get_reward, make_reward
+from rewards import get_reward
 from rewards.parse import DEFAULT_FORMAT, AnswerFormat
 from rewards.values import AnswerValueError, parse_date, parse_label, parse_number, parse_weeks_days
 
@@ -54,6 +54,7 @@ GOLDS = {
     "pseudo_label": (None, "pseudo/medcalc"),
     "trial_consistency": (None, "trial_match"),
     "format": (None, "medcalc"),
+    "ehrmind": (json.dumps({"kind": "decimal", "value": 72.5, "lower": 68.9, "upper": 76.1}), "medcalc"),
 }
 META = json.dumps(
     {
@@ -119,6 +120,7 @@ RANGES = {
     "diagnosis_label": (0, 1),
     "pseudo_label": (0, 1),
     "trial_consistency": (-1, 0),
+    "ehrmind": (-2, 1.1),
 }
 
 
@@ -158,10 +160,11 @@ def test_parser_never_raises(text):
 
 
 def test_ehrmind_scheme_range():
-    f = make_reward("format", fail_score=-2.0)
-    g = make_reward("medcalc_accuracy", correct_score=1.1)
-    gold = GOLDS["medcalc_accuracy"][0]
-    assert f(completions=["junk"]) == [-2.0]
-    assert g(
-        completions=['<think>r</think><answer>{"answer": 72.5}</answer>'], gold=[gold], task=["medcalc"]
-    ) == [1.1]
+    f = get_reward("ehrmind")
+    gold = GOLDS["ehrmind"][0]
+    right = '<think>r</think><answer>{"answer": 72.5}</answer>'
+    assert f(completions=["junk", right, right + " thanks"], gold=[gold] * 3, task=["medcalc"] * 3) == [
+        -2.0,
+        1.1,
+        -2.0,
+    ]
