@@ -60,19 +60,20 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from ehrmind.models import load_model_and_tokenizer
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
+    from ehrmind.train_common import (
+        common_args,
+        load_for_training,
+        peft_config,
+        resolve_model,
+        save_final,
+        training_precision,
+    )
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config, after_stage="warmup")
     echo(f"model: {model_path}\nrun directory: {run_dir}\ntrain rows: {len(rows)}")
-    model, tokenizer = load_model_and_tokenizer(
-        model_path,
-        trust_remote_code=config.model.trust_remote_code,
-        allow_download=config.model.allow_download,
-        dtype=config.model.dtype,
-    )
+    model, tokenizer = load_for_training(config, model_path)  # fp32 master weights, recipe's compute dtype
     rows, too_long = fit_prompts(rows, tokenizer, config.generation.max_prompt_length)
     if too_long:
         echo(f"skipped {too_long} rows whose prompt exceeds generation.max_prompt_length="
@@ -120,7 +121,8 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     if resume:
         echo(f"resuming from {checkpoint}" if checkpoint else "no checkpoint to resume from: starting fresh")
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    final = save_final(trainer, tokenizer, run_dir)
+    final = save_final(trainer, tokenizer, run_dir, compute_dtype=training_precision(config).compute_dtype,
+                       base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
