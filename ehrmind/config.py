@@ -105,6 +105,9 @@ class WarmupMix(_Strict):
     worked_solutions: bool = True  # every training row with a renderable solution
     rationales_jsonl: str | None = None  # user-provided {prompt, rationale, answer} rows
     task_rubrics: bool = True
+    # Text that opens every reasoning answer in the prompt (EHRMIND: "Let me solve this step by step.\n<think>");
+    # the model learns to continue after it. RL and eval rewards then need `prefilled_think: true`.
+    prefill: str | None = None
 
 
 class PreferConfig(_Strict):

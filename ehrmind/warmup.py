@@ -14,13 +14,25 @@ from pathlib import Path
 
 from ehrmind.config import RunConfig
 from ehrmind.task_data import load_split
-from ehrmind.warmup_data import build_mix
+from ehrmind.warmup_data import apply_prefill, build_mix, check_mix
+
+
+def check_warmup_data(config: RunConfig) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """The warm-up mix's dry run (`ehrmind validate`): per-task counts per source, and problems."""
+    rows = load_split(config.data, "train")
+    examples, _ = build_mix(rows, config.warmup, config.training.seed)
+    return check_mix(rows, examples, config.warmup)
 
 
 def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False, echo=print) -> Path | None:
     rows = load_split(config.data, "train")
     examples, counts = build_mix(rows, config.warmup, config.training.seed)
     echo(f"warm-up data: {len(examples)} examples " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    per_task, problems = check_mix(rows, examples, config.warmup)
+    for task, c in sorted(per_task.items()):
+        echo(f"  {task}: " + ", ".join(f"{k}={v}" for k, v in c.items()))
+    if problems:  # a task family with no usable examples would "warm up" on nothing: say so before training
+        raise ValueError("warm-up data problems:\n" + "\n".join(f"  - {p}" for p in problems))
     if dry_run:
         for ex in examples[:2]:
             echo("--- prompt ---")
@@ -49,6 +61,8 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     model_path = resolve_model(config)
     echo(f"model: {model_path}\nrun directory: {run_dir}")
     model, tokenizer = load_for_training(config, model_path)  # fp32 master weights, recipe's compute dtype
+    if config.warmup.prefill:
+        examples = apply_prefill(examples, tokenizer, config.warmup.prefill)
     dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
     args = SFTConfig(
         **common_args(config, run_dir),
