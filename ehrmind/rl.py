@@ -62,12 +62,14 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
 
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
     from ehrmind.train_common import (
+        accumulation_steps,
         common_args,
         load_for_training,
         peft_config,
         resolve_model,
         save_final,
         training_precision,
+        world_size,
     )
 
     run_dir = run_dir_for(config, resume=resume)
@@ -82,11 +84,21 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
         raise ValueError("no training rows fit generation.max_prompt_length: raise it or shorten the prompts")
     # TRL drops an incomplete generation batch: with fewer prompts than one step needs it would "train"
     # zero steps and save an unchanged model. Say so instead.
-    per_step = config.training.per_device_train_batch_size * config.training.gradient_accumulation_steps
+    n_proc = world_size()
+    per_step = config.training.per_device_train_batch_size * accumulation_steps(config, n_proc) * n_proc
+    if per_step % config.generation.num_generations:
+        raise ValueError(
+            f"one step's {per_step} completions (per device x accumulation x {n_proc} processes) is not a "
+            f"multiple of generation.num_generations ({config.generation.num_generations}): set "
+            "generation.prompts_per_step instead of the accumulation steps"
+        )
+    echo(f"batch: {per_step // config.generation.num_generations} prompts x {config.generation.num_generations} = "
+         f"{per_step} completions per step ({config.training.per_device_train_batch_size} per device x "
+         f"{accumulation_steps(config, n_proc)} accumulation x {n_proc} processes)")
     if len(rows) * config.generation.num_generations < per_step:
         raise ValueError(
             f"{len(rows)} training rows × {config.generation.num_generations} generations is less than one "
-            f"step's {per_step} completions: add rows or lower training.per_device_train_batch_size"
+            f"step's {per_step} completions: add rows or lower generation.prompts_per_step"
         )
     dataset = Dataset.from_list([{k: r[k] for k in DATASET_COLUMNS} for r in rows])
     g = config.generation

@@ -140,6 +140,35 @@ def cpu_distributed() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
 
 
+def world_size() -> int:
+    """Processes in this launch (accelerate/torchrun set WORLD_SIZE; a plain `ehrmind` run is 1)."""
+    import os
+
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def accumulation_steps(config: RunConfig, n_processes: int) -> int:
+    """Gradient accumulation steps: the recipe's, or derived so every world size trains the same global batch.
+
+    global batch = per_device_train_batch_size x n_processes x accumulation. With EHRMIND's 32 prompts x 12
+    = 384 completions and 8 per device: 48 steps on 1 GPU, 24 on 2, 6 on 8.
+    """
+    from ehrmind.config import global_batch
+
+    target = global_batch(config)
+    if target is None:
+        return config.training.gradient_accumulation_steps
+    per_step = config.training.per_device_train_batch_size * n_processes
+    if target % per_step:
+        field = "generation.prompts_per_step" if config.stage == "rl" else "training.global_batch_size"
+        raise ValueError(
+            f"{field}: the global batch of {target} sequences is not a multiple of "
+            f"per_device_train_batch_size ({config.training.per_device_train_batch_size}) x {n_processes} "
+            f"processes = {per_step}; change per_device_train_batch_size or the number of GPUs"
+        )
+    return target // per_step
+
+
 def common_args(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     """TrainingArguments fields shared by SFT, GRPO and preference configs."""
     import torch
@@ -152,7 +181,7 @@ def common_args(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         "num_train_epochs": t.num_train_epochs,
         "max_steps": t.max_steps,
         "per_device_train_batch_size": t.per_device_train_batch_size,
-        "gradient_accumulation_steps": t.gradient_accumulation_steps,
+        "gradient_accumulation_steps": accumulation_steps(config, world_size()),
         "warmup_steps": t.warmup_ratio,  # transformers 5: a float < 1 is a ratio of total steps
         "lr_scheduler_type": t.lr_scheduler_type,
         "weight_decay": t.weight_decay,

@@ -28,10 +28,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _launch(stage: str, out: Path, model: Path | None, *sets: str) -> str:
+def _launch(stage: str, out: Path, model: Path | None, *sets: str, processes: int = 2) -> str:
+    launcher = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CPU2),
+                "--main_process_port", str(_free_port())] if processes == 2 else [sys.executable]  # fmt: skip
     cmd = [
-        sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CPU2),
-        "--main_process_port", str(_free_port()),
+        *launcher,
         "-m", "ehrmind", stage, "--out", str(out), *(["--model", str(model)] if model else []),
         "--set", "training.max_steps=2", "--set", "training.logging_steps=1",
         "--set", f"data.max_train_rows={TRAIN_ROWS}", "--set", "training.warmup_ratio=0",
@@ -80,18 +81,32 @@ def _check_run(run: Path, output: str) -> list[dict]:
 def test_rl_with_two_processes(tmp_path):
     out = tmp_path / "runs"
     # No --model and no warm-up run: the demo's tiny model is built under runs/ (by rank 0 only, once).
-    output = _launch(
-        "rl", out, None,
-        "generation.num_generations=2", "training.per_device_train_batch_size=2",
-        "generation.max_completion_length=8",
-    )  # fmt: skip
+    output = _launch("rl", out, None, *RL_BATCH)
     records = _check_run(_one_run(out, "rl"), output)
     tiny = out / "tiny-model"
     assert (tiny / "config.json").exists()
     assert output.count(f"model: {tiny}\n") == 2  # both ranks start from the one model rank 0 built
-    # One prompt per rank per step: two ranks see 2 of the 8 prompts per step, one rank alone would see 1.
+    # prompts_per_step=2 over two ranks (1 completion per micro-batch, accumulation derived: 2): 2 of the 8
+    # prompts per optimizer step, the same as one process below (accumulation 4).
     first = next(r for r in records if r["step"] == 1 and "loss" in r)
     assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
+    assert "4 completions per step (1 per device x 2 accumulation x 2 processes)" in output
+
+
+# The recipe's global batch, not a per-device one: per_device 1 is not a multiple of the group size 2
+# (TRL only needs whole groups per generation batch).
+RL_BATCH = ("generation.num_generations=2", "generation.prompts_per_step=2", "training.per_device_train_batch_size=1",
+            "generation.max_completion_length=8")  # fmt: skip
+
+
+def test_rl_one_process_trains_the_same_global_batch(tmp_path):
+    out = tmp_path / "runs"
+    output = _launch("rl", out, None, *RL_BATCH, processes=1)
+    run = _one_run(out, "rl")
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    first = next(r for r in records if r["step"] == 1 and "loss" in r)
+    assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS), output[-2000:]
+    assert "4 completions per step (1 per device x 4 accumulation x 1 processes)" in output
 
 
 @pytest.mark.flaky(reruns=2)
