@@ -221,6 +221,8 @@ def full_state_dict_on_save(trainer) -> None:
     """
     plugin = getattr(trainer.accelerator.state, "fsdp_plugin", None)
     if plugin is not None and "FULL_STATE_DICT" not in str(plugin.state_dict_type):
+        # The sharded configs would otherwise stay attached to the full type (FSDP1 reads them on save).
+        plugin.state_dict_config = plugin.optim_state_dict_config = None
         plugin.set_state_dict_type("FULL_STATE_DICT")
 
 

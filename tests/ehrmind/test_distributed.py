@@ -119,3 +119,45 @@ def test_warmup_with_two_processes(tiny_model, tmp_path):
     records = _check_run(_one_run(out, "warmup"), output)
     first = next(r for r in records if r["step"] == 1 and "loss" in r)
     assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
+
+
+ACCELERATE = sorted((REPO / "recipes" / "accelerate").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", ACCELERATE, ids=lambda p: p.stem)
+def test_every_accelerate_config_saves_weights_the_next_stage_loads(path):
+    """transformers' save_model (trainer.py, 5.x) writes weights under FSDP only for FULL_STATE_DICT, and under
+    ZeRO-3 a loadable file only with zero3_save_16bit_model (else an empty state dict and zero_to_fp32)."""
+    import yaml
+
+    cfg = yaml.safe_load(path.read_text())
+    kind = cfg["distributed_type"]
+    if kind == "FSDP":
+        assert cfg["fsdp_config"]["fsdp_state_dict_type"] == "FULL_STATE_DICT"
+    if kind == "DEEPSPEED" and cfg["deepspeed_config"]["zero_stage"] == 3:
+        assert cfg["deepspeed_config"]["zero3_save_16bit_model"] is True
+    if not cfg.get("use_cpu"):
+        assert cfg["mixed_precision"] == "bf16"  # bf16 compute over ehrmind's fp32 master weights
+
+
+def test_final_save_gathers_a_sharded_fsdp_state_dict():
+    # A user's own SHARDED_STATE_DICT config: save_final switches the plugin to FULL before save_model.
+    from types import SimpleNamespace
+
+    from accelerate.utils import FullyShardedDataParallelPlugin
+
+    from ehrmind.train_common import full_state_dict_on_save, sharding
+
+    plugin = FullyShardedDataParallelPlugin(fsdp_version=2, state_dict_type="SHARDED_STATE_DICT")
+    trainer = SimpleNamespace(accelerator=SimpleNamespace(state=SimpleNamespace(fsdp_plugin=plugin)),
+                              is_fsdp_enabled=True, is_deepspeed_enabled=False)  # fmt: skip
+    assert "FULL_STATE_DICT" not in str(plugin.state_dict_type)
+    full_state_dict_on_save(trainer)
+    assert "FULL_STATE_DICT" in str(plugin.state_dict_type)
+    assert type(plugin.state_dict_config).__name__ == "FullStateDictConfig"
+    assert sharding(trainer) == "fsdp"
+    zero3 = SimpleNamespace(is_fsdp_enabled=False, is_deepspeed_enabled=True, accelerator=SimpleNamespace(
+        state=SimpleNamespace(deepspeed_plugin=SimpleNamespace(zero_stage=3))))
+    zero2 = SimpleNamespace(is_fsdp_enabled=False, is_deepspeed_enabled=True, accelerator=SimpleNamespace(
+        state=SimpleNamespace(deepspeed_plugin=SimpleNamespace(zero_stage=2))))
+    assert (sharding(zero3), sharding(zero2)) == ("zero3", None)
