@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 BUNDLED = "bundled"  # data source meaning the sample data shipped inside the package
 
@@ -94,6 +94,26 @@ class GenerationConfig(_Strict):
     top_p: float = Field(default=1.0, gt=0, le=1)
     use_vllm: Literal["auto", "off", "colocate", "server"] = "auto"
     vllm_gpu_memory_utilization: float = Field(default=0.3, gt=0, le=1)
+    # None: max_prompt_length + max_completion_length (a model's full context, e.g. Llama-3.2's 131k, would
+    # reserve ~15 GB of KV cache per sequence).
+    vllm_max_model_length: int | None = Field(default=None, ge=16)
+    vllm_enable_sleep_mode: bool = False  # colocate: offload vLLM's weights and KV cache while the policy trains
+    vllm_tensor_parallel_size: int = Field(default=1, ge=1)  # colocate: GPUs per vLLM engine
+    vllm_server_host: str = "0.0.0.0"  # server mode: where `trl vllm-serve` listens
+    vllm_server_port: int = Field(default=8000, ge=1, le=65535)
+    vllm_server_base_url: str | None = None  # server mode: overrides host and port
+
+    @field_validator("use_vllm", mode="before")
+    @classmethod
+    def _use_vllm_booleans(cls, value: Any) -> Any:
+        # YAML reads `off`/`no`/`false` as False and `on`/`yes`/`true` as True (also from --set).
+        if isinstance(value, bool):
+            return "colocate" if value else "off"
+        return value
+
+    def max_model_length(self) -> int:
+        """vLLM's max_model_len: the recipe's, else the longest sequence a step can produce."""
+        return self.vllm_max_model_length or self.max_prompt_length + self.max_completion_length
 
 
 class GRPOConfigSection(_Strict):

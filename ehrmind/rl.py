@@ -41,6 +41,34 @@ def build_reward_functions(config: RunConfig):
     return funcs, [r.weight for r in config.rewards]
 
 
+def grpo_args(config: RunConfig, weights: list[float]) -> dict:
+    """GRPOConfig fields from the recipe's generation and grpo sections (beside `common_args`)."""
+    g = config.generation
+    mode = vllm_mode(config)
+    return {
+        "num_generations": g.num_generations,
+        "max_completion_length": g.max_completion_length,
+        "temperature": g.temperature,
+        "top_p": g.top_p,
+        "beta": config.grpo.beta,
+        "num_iterations": config.grpo.num_iterations,
+        "epsilon": config.grpo.epsilon,
+        "loss_type": config.grpo.loss_type,
+        "scale_rewards": config.grpo.scale_rewards,
+        "reward_weights": weights,
+        "use_vllm": mode is not None,
+        "vllm_mode": mode or "colocate",
+        "vllm_gpu_memory_utilization": g.vllm_gpu_memory_utilization,
+        "vllm_max_model_length": g.max_model_length(),
+        "vllm_enable_sleep_mode": g.vllm_enable_sleep_mode,
+        "vllm_tensor_parallel_size": g.vllm_tensor_parallel_size,
+        "vllm_server_host": g.vllm_server_host,
+        "vllm_server_port": g.vllm_server_port,
+        "vllm_server_base_url": g.vllm_server_base_url,
+        "log_completions": False,  # completions contain patient text: never logged by default
+    }
+
+
 def fit_prompts(rows: list[dict], tokenizer, max_tokens: int) -> tuple[list[dict], int]:
     """Rows whose chat prompt fits `max_tokens` (never truncated: a cut record would change the gold)."""
     kept = []
@@ -101,25 +129,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
             f"step's {per_step} completions: add rows or lower generation.prompts_per_step"
         )
     dataset = Dataset.from_list([{k: r[k] for k in DATASET_COLUMNS} for r in rows])
-    g = config.generation
-    mode = vllm_mode(config)
-    args = GRPOConfig(
-        **common_args(config, run_dir),
-        num_generations=g.num_generations,
-        max_completion_length=g.max_completion_length,
-        temperature=g.temperature,
-        top_p=g.top_p,
-        beta=config.grpo.beta,
-        num_iterations=config.grpo.num_iterations,
-        epsilon=config.grpo.epsilon,
-        loss_type=config.grpo.loss_type,
-        scale_rewards=config.grpo.scale_rewards,
-        reward_weights=weights,
-        use_vllm=mode is not None,
-        vllm_mode=mode or "colocate",
-        vllm_gpu_memory_utilization=g.vllm_gpu_memory_utilization,
-        log_completions=False,  # completions contain patient text: never logged by default
-    )
+    args = GRPOConfig(**common_args(config, run_dir), **grpo_args(config, weights))
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs,
@@ -139,6 +149,9 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
 
-        write_training_report(run_dir, title="GRPO with verifiable rewards", extra={"rewards": dict(
-            zip([r.name for r in config.rewards], weights, strict=True))})
+        write_training_report(run_dir, title="GRPO with verifiable rewards", extra={
+            "rewards": dict(zip([r.name for r in config.rewards], weights, strict=True)),
+            "data": {"train_rows_used": len(rows), "skipped_prompt_over_max_prompt_length": too_long,
+                     "max_prompt_length": config.generation.max_prompt_length},
+        })
     return run_dir

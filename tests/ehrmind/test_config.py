@@ -119,3 +119,45 @@ def test_global_batch_that_cannot_be_split_is_an_error():
     # 384 completions over 5 GPUs x 8 per device has no whole number of accumulation steps: said at launch.
     with pytest.raises(ValueError, match="5 processes"):
         accumulation_steps(_medcalc_rl(), 5)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("off", "off"), ("false", "off"), ("no", "off"), ("on", "colocate"),
+                                               ("true", "colocate"), ("server", "server"), ("auto", "auto")])
+def test_use_vllm_accepts_yaml_booleans(raw, expected):
+    # YAML reads `off` as False: `--set generation.use_vllm=off` was rejected as "not a valid literal".
+    config = load_config(default_recipe("rl"), stage="rl", overrides=parse_overrides([f"generation.use_vllm={raw}"]))
+    assert config.generation.use_vllm == expected
+
+
+def test_vllm_settings_reach_grpo_config(tmp_path):
+    from trl import GRPOConfig
+
+    from ehrmind.rl import grpo_args
+
+    config = _medcalc_rl("generation.use_vllm=server", "generation.vllm_server_host=10.0.0.2",
+                         "generation.vllm_server_port=8123", "generation.vllm_tensor_parallel_size=2",
+                         "generation.vllm_enable_sleep_mode=true")  # fmt: skip
+    args = grpo_args(config, [1.0, 1.0])
+    # max model length = prompt + completion (2048 + 1500), not the model's whole context.
+    assert args["vllm_max_model_length"] == 2048 + 1500
+    assert (args["vllm_mode"], args["vllm_server_host"], args["vllm_server_port"]) == ("server", "10.0.0.2", 8123)
+    assert args["vllm_tensor_parallel_size"] == 2 and args["vllm_enable_sleep_mode"] is True
+    # Every key is a real GRPOConfig field of the installed TRL (a renamed field would fail here, not on a GPU).
+    GRPOConfig(output_dir=str(tmp_path), use_cpu=True, report_to=[], per_device_train_batch_size=12,
+               **{k: v for k, v in args.items() if k != "reward_weights"})  # fmt: skip
+
+
+def test_gpu_extra_pins_vllm_to_trls_supported_range():
+    # TRL's own declaration (installed metadata, `Requires-Dist: vllm<=...,>=...; extra == "vllm"`) is the reference.
+    from importlib.metadata import requires
+
+    import tomllib
+    from packaging.requirements import Requirement
+
+    trl_vllm = next(Requirement(r) for r in requires("trl") if r.startswith("vllm") and 'extra == "vllm"' in r)
+    ours = Requirement(next(d for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+                            ["optional-dependencies"]["gpu"] if d.startswith("vllm")))  # fmt: skip
+    assert ours.specifier == trl_vllm.specifier
+    for version in ("0.22.0", "0.31.0"):
+        assert version in ours.specifier
+    assert "0.33.0" not in ours.specifier  # what `vllm>=0.10` resolved to

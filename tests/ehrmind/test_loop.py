@@ -154,3 +154,28 @@ def test_rl_resume_continues_at_the_right_step(root, warmed, monkeypatch):
     steps = [r["step"] for r in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines()) if "loss" in r]
     assert steps[-2:] == [3, 4]  # the resumed run logged steps 3 and 4, after the crash's 1 and 2
     assert len(list((run_dir.parent).iterdir())) == 1  # resumed in place, not a new run
+
+
+def test_prompts_over_max_prompt_length_are_counted_in_the_report(tiny_model, tmp_path):
+    """Rows whose prompt does not fit are skipped (a cut record would change the gold) and counted in report.md."""
+    from ehrmind.models import load_tokenizer
+    from ehrmind.rl import run_rl
+
+    cfg = config("rl", tmp_path, tiny_model)
+    tok = load_tokenizer(str(tiny_model))
+    rows = load_split(cfg.data, "train")
+    def n_tokens(prompt) -> int:
+        ids = tok.apply_chat_template(prompt, tokenize=True, add_generation_prompt=True)
+        return len(ids["input_ids"] if hasattr(ids, "keys") else ids)
+
+    lengths = sorted(n_tokens(r["prompt"]) for r in rows)
+    limit = lengths[len(lengths) // 2]
+    expected = sum(n > limit for n in lengths)  # recount with the tokenizer itself
+    assert 0 < expected < len(rows)
+    cfg = config("rl", tmp_path, tiny_model, generation={"max_prompt_length": limit, "max_completion_length": 8,
+                                                         "num_generations": 2, "use_vllm": "off"},
+                 training={"max_steps": 1, "per_device_train_batch_size": 2, "logging_steps": 1})  # fmt: skip
+    run = run_rl(cfg, echo=lambda *_: None)
+    report = (run / "report.md").read_text()
+    assert f'"skipped_prompt_over_max_prompt_length": {expected}' in report
+    assert f'"train_rows_used": {len(rows) - expected}' in report
