@@ -161,3 +161,49 @@ def test_final_save_gathers_a_sharded_fsdp_state_dict():
     zero2 = SimpleNamespace(is_fsdp_enabled=False, is_deepspeed_enabled=True, accelerator=SimpleNamespace(
         state=SimpleNamespace(deepspeed_plugin=SimpleNamespace(zero_stage=2))))
     assert (sharding(zero3), sharding(zero2)) == ("zero3", None)
+
+
+def test_curriculum_files_are_written_by_rank_zero_only(tmp_path, monkeypatch):
+    """Every file the curriculum writes goes through runs.on_main_process (rank 0 writes, the others get its
+    result): checked by failing any write made outside it. The stages' training itself is faked here."""
+    import yaml
+
+    from ehrmind import curriculum, runs
+
+    inside = {"depth": 0}
+    real_on_main = runs.on_main_process
+
+    def tracking_on_main(make):
+        inside["depth"] += 1
+        try:
+            return real_on_main(make)
+        finally:
+            inside["depth"] -= 1
+
+    real_write = Path.write_text
+
+    def guarded_write(self, *args, **kwargs):
+        if str(self).startswith(str(tmp_path / "runs" / "curriculum")):
+            assert inside["depth"], f"{self} written outside on_main_process (every rank would write it)"
+        return real_write(self, *args, **kwargs)
+
+    def fake_rl(config, echo=print):
+        run = tmp_path / "runs" / "rl" / config.run_name
+        (run / "final").mkdir(parents=True)
+        (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "reward": 0.5}) + "\n")
+        return run
+
+    monkeypatch.setattr(runs, "on_main_process", tracking_on_main)
+    monkeypatch.setattr(Path, "write_text", guarded_write)
+    monkeypatch.setattr("ehrmind.rl.run_rl", fake_rl)
+    stage = REPO / "recipes" / "medssr" / "stage2_gold.yaml"
+    plan = {"stage": "curriculum", "description": "two gold stages",
+            "overrides": {"output_dir": str(tmp_path / "runs"), "data.train": "bundled", "data.eval": "bundled",
+                          "model.fallback": "tiny", "generation.num_generations": 2,
+                          "generation.prompts_per_step": 2, "training.per_device_train_batch_size": 4},
+            "stages": [{"name": "a", "recipe": str(stage)}, {"name": "b", "recipe": str(stage)}]}  # fmt: skip
+    path = tmp_path / "curriculum.yaml"
+    path.write_text(yaml.safe_dump(plan))
+    cdir = curriculum.run_curriculum(path, echo=lambda *_: None)
+    assert {p.name for p in cdir.iterdir()} >= {"curriculum.yaml", "stages.json", "report.md"}
+    assert len(json.loads((cdir / "stages.json").read_text())) == 2

@@ -179,3 +179,25 @@ def test_prompts_over_max_prompt_length_are_counted_in_the_report(tiny_model, tm
     report = (run / "report.md").read_text()
     assert f'"skipped_prompt_over_max_prompt_length": {expected}' in report
     assert f'"train_rows_used": {len(rows) - expected}' in report
+
+
+def test_reward_stat_counts_do_not_overwrite_trls_fail_metrics(tmp_path):
+    """TRL logs each reward's per-batch `format/fail/<reason>` fraction (via log_metric); the rewards.stats
+    totals are counts under the same names, so metrics.jsonl must keep both, the counts under a prefix."""
+    from types import SimpleNamespace
+
+    from ehrmind.runs import STATS_PREFIX, metrics_callback
+    from rewards import make_reward, stats
+
+    stats.snapshot_and_reset()
+    make_reward("format")(prompts=None, completions=["no tags", "", "<think>a</think><answer>1</answer>", "x"])
+    counts = stats.snapshot()
+    callback = metrics_callback(tmp_path)
+    trl_logs = {"loss": 0.1, "format/fail/missing_answer_tag": 0.25}
+    callback.on_log(None, SimpleNamespace(is_world_process_zero=True, global_step=1, epoch=0.5), None,
+                    logs=dict(trl_logs))  # fmt: skip
+    record = json.loads((tmp_path / "metrics.jsonl").read_text())
+    assert record["format/fail/missing_answer_tag"] == 0.25  # TRL's value, untouched
+    for key, value in counts.items():
+        assert record[f"{STATS_PREFIX}{key}"] == value
+    assert any("/fail/" in k for k in counts)
