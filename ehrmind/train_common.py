@@ -79,20 +79,25 @@ class Precision:
     FSDP2's MixedPrecisionPolicy (fp32 sharded parameters, bf16 all-gathered compute copies) for FSDP.
     """
 
-    load_dtype: str  # what from_pretrained gets: always "fp32" for training
+    load_dtype: str  # what from_pretrained gets: "fp32" for full training (LoRA: the frozen base in bf16/fp16)
     bf16: bool  # TrainingArguments.bf16: bf16 compute
     fp16: bool  # TrainingArguments.fp16: fp16 compute with loss scaling
     compute_dtype: str  # recorded in the final checkpoint's config.json, so vLLM and `dtype: auto` run in it
 
 
 def training_precision(config: RunConfig) -> Precision:
-    """fp32 master weights with the recipe's compute dtype (see `Precision`)."""
+    """fp32 master weights with the recipe's compute dtype (see `Precision`).
+
+    LoRA is the exception: the base weights are frozen (no updates to round away), so they load in the
+    compute dtype, and peft keeps the trainable adapter weights in fp32 (`autocast_adapter_dtype`).
+    """
     if config.model.dtype == "fp16":
-        return Precision("fp32", bf16=False, fp16=True, compute_dtype="fp16")
+        return Precision("fp16" if config.lora.enabled else "fp32", bf16=False, fp16=True, compute_dtype="fp16")
     bf16 = use_bf16(config)
     # A bf16 recipe run on CPU computes in fp32 but its model should still be served in bf16 on a GPU.
     serve = "bf16" if bf16 or config.model.dtype == "bf16" else "fp32"
-    return Precision("fp32", bf16=bf16, fp16=False, compute_dtype=serve)
+    frozen_base = config.lora.enabled and config.model.dtype == "bf16"
+    return Precision("bf16" if frozen_base else "fp32", bf16=bf16, fp16=False, compute_dtype=serve)
 
 
 def load_for_training(config: RunConfig, model_path: str) -> tuple[Any, Any]:

@@ -111,3 +111,22 @@ def test_training_keeps_fp32_master_weights_so_a_1e6_step_counts(tiny_model, tmp
     # Saved losslessly (fp32), but marked to be served in the recipe's compute dtype (vLLM reads this).
     assert {t.dtype for t in after.values()} == {__import__("torch").float32}
     assert json.loads((run / "final" / "config.json").read_text())["dtype"] == "bfloat16"
+
+
+def test_lora_loads_the_frozen_base_in_bf16_and_trains_fp32_adapters(tiny_model):
+    # The base gets no updates, so bf16 loses nothing there; the adapters are what AdamW updates at 1e-6.
+    import torch
+    from peft import get_peft_model
+
+    from ehrmind.cli import default_recipe
+    from ehrmind.config import load_config
+    from ehrmind.train_common import load_for_training, peft_config, training_precision
+
+    config = load_config(default_recipe("rl"), stage="rl", overrides={
+        "model": {"path": str(tiny_model), "dtype": "bf16"}, "lora": {"enabled": True, "r": 4}})  # fmt: skip
+    assert training_precision(config).load_dtype == "bf16"
+    model, _ = load_for_training(config, str(tiny_model))
+    model = get_peft_model(model, peft_config(config))  # what TRL's trainers do with peft_config
+    trainable = {p.dtype for p in model.parameters() if p.requires_grad}
+    frozen = {p.dtype for p in model.parameters() if not p.requires_grad}
+    assert trainable == {torch.float32} and frozen == {torch.bfloat16}
