@@ -4,6 +4,7 @@
     python benchmarks/grpo_step.py --model qwen2.5-0.5b --json grpo_05b.json      # GPU: EHRMIND MedCalc settings
     python benchmarks/grpo_step.py --model qwen2.5-1.5b --engine both             # HF generate vs vLLM
     python benchmarks/grpo_step.py --model /models/Qwen2.5-3B-Instruct            # any local config (weights unread)
+    bash benchmarks/gpu_check.sh                                                  # the whole GPU check, to $OUT
 
 Why: a GRPO step on a 3B-8B model is dominated by sampling 12 completions of up to 1,500 tokens per prompt;
 knowing how the step splits (and how far vLLM moves the generation share) says where a GPU-hour goes before
@@ -29,6 +30,7 @@ GPU is present ("skipped" otherwise); the policy-to-vLLM weight sync of TRL's co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import sys
@@ -167,6 +169,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--gen-batch", type=int, help="prompts per HF generate call (default: all)")
     ap.add_argument("--gradient-checkpointing", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--vllm-gpu-memory-utilization", type=float, default=0.3)
+    ap.add_argument("--precision", choices=("mixed", "bf16", "fp32"),
+                    help="mixed: fp32 master weights + bf16 autocast, as `ehrmind rl` trains (GPU default); "
+                         "bf16: pure bf16 weights; fp32 (CPU default)")
     ap.add_argument("--peak-tflops", type=float, help="peak bf16 TFLOPS if the GPU is not in the table")
     ap.add_argument("--threads", type=int, help="CPU threads for torch (1 is steadiest on a shared machine)")
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -206,7 +211,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.max_new_tokens = args.max_new_tokens or (COMPLETION if gpu else 16)
     if args.group < 2 or args.prompt_tokens < 1 or args.max_new_tokens < 1:
         raise SystemExit("--group must be >= 2 (GRPO compares completions within a group); lengths >= 1")
-    model = build_model(args.model, device, torch.bfloat16 if gpu else torch.float32)
+    args.precision = args.precision or ("mixed" if gpu else "fp32")
+    model = build_model(args.model, device, torch.bfloat16 if args.precision == "bf16" else torch.float32)
     args.gradient_checkpointing = gpu if args.gradient_checkpointing is None else args.gradient_checkpointing
     if args.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
@@ -219,8 +225,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # Untimed warm-up (allocator, kernels): a one-prompt step with short completions.
     warm = argparse.Namespace(**{**vars(args), "max_new_tokens": 4, "group": 2})
-    run_step(model, ref, optimizer, warm, prompts[:1], device)
-    phases = run_step(model, ref, optimizer, args, prompts, device)
+    autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if args.precision == "mixed"
+                else contextlib.nullcontext())  # fmt: skip
+    with autocast:
+        run_step(model, ref, optimizer, warm, prompts[:1], device)
+    if gpu:
+        torch.cuda.reset_peak_memory_stats(device)
+    with autocast:
+        phases = run_step(model, ref, optimizer, args, prompts, device)
+    peak_gb = torch.cuda.max_memory_allocated(device) / 2**30 if gpu else None
     if args.engine in ("vllm", "both"):
         if importlib.util.find_spec("vllm") is None or not gpu:
             phases["generation_vllm"] = {"skipped": "vLLM not installed" if gpu else "vLLM needs a CUDA GPU"}
@@ -244,9 +257,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "top_p": TOP_P,
             "beta": BETA,
             "lr": LR,
-            "dtype": "bf16" if gpu else "fp32",
+            "precision": args.precision,
         },
         "phases": phases,
+        "peak_memory_gb_hf_step": peak_gb,
     }
     add_rates_and_mfu(result, body, head, peak_tflops(device, args.peak_tflops))
     print(markdown(result))

@@ -156,7 +156,19 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
 
     raw = yaml.safe_load(recipe.read_text()) if recipe.exists() else {}
     stage = (raw or {}).get("stage", "rl")
-    load_config(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
+    cfg = load_config(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
+    if stage == "warmup":  # dry-run the warm-up mix: a task with no worked solutions / cards is an error
+        from ehrmind.config import BUNDLED, ConfigError
+        from ehrmind.warmup import check_warmup_data
+
+        if cfg.data.train == BUNDLED or Path(cfg.data.train).exists():
+            per_task, problems = check_warmup_data(cfg)
+            for task, counts in sorted(per_task.items()):
+                console.print(f"  {task}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+            if problems:
+                raise ConfigError(str(recipe), problems)
+        else:
+            console.print(f"  warm-up data not checked: {cfg.data.train} does not exist yet (ehrmind data build)")
     console.print(f"[green]ok[/green] {recipe} ({stage})")
 
 

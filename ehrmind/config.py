@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 BUNDLED = "bundled"  # data source meaning the sample data shipped inside the package
 
@@ -66,8 +66,11 @@ class TrainingConfig(_Strict):
     learning_rate: float = Field(default=2e-5, gt=0)
     num_train_epochs: float = Field(default=1.0, gt=0)
     max_steps: int = -1
-    per_device_train_batch_size: int = Field(default=8, ge=1)
-    gradient_accumulation_steps: int = Field(default=1, ge=1)
+    per_device_train_batch_size: int = Field(default=8, ge=1)  # GRPO: completions per device per micro-step
+    gradient_accumulation_steps: int = Field(default=1, ge=1)  # fixed; or derived from a global batch below
+    # Sequences per optimizer step over all GPUs (warm-up, prefer); the accumulation steps are derived from the
+    # launch's world size so 1, 2 and 8 GPUs train the same batch. RL states generation.prompts_per_step.
+    global_batch_size: int | None = Field(default=None, ge=1)
     warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
     lr_scheduler_type: str = "linear"
     weight_decay: float = 0.0
@@ -83,12 +86,35 @@ class TrainingConfig(_Strict):
 
 class GenerationConfig(_Strict):
     num_generations: int = Field(default=4, ge=2)  # GRPO group size
+    # Prompts per optimizer step over all GPUs (EHRMIND: 32); x num_generations completions per step. The
+    # accumulation steps are derived from the world size at launch. None: per_device x accumulation x GPUs.
+    prompts_per_step: int | None = Field(default=None, ge=1)
     max_prompt_length: int = Field(default=512, ge=16)
     max_completion_length: int = Field(default=256, ge=8)
     temperature: float = Field(default=1.0, gt=0)
     top_p: float = Field(default=1.0, gt=0, le=1)
     use_vllm: Literal["auto", "off", "colocate", "server"] = "auto"
     vllm_gpu_memory_utilization: float = Field(default=0.3, gt=0, le=1)
+    # None: max_prompt_length + max_completion_length (a model's full context, e.g. Llama-3.2's 131k, would
+    # reserve ~15 GB of KV cache per sequence).
+    vllm_max_model_length: int | None = Field(default=None, ge=16)
+    vllm_enable_sleep_mode: bool = False  # colocate: offload vLLM's weights and KV cache while the policy trains
+    vllm_tensor_parallel_size: int = Field(default=1, ge=1)  # colocate: GPUs per vLLM engine
+    vllm_server_host: str = "0.0.0.0"  # server mode: where `trl vllm-serve` listens
+    vllm_server_port: int = Field(default=8000, ge=1, le=65535)
+    vllm_server_base_url: str | None = None  # server mode: overrides host and port
+
+    @field_validator("use_vllm", mode="before")
+    @classmethod
+    def _use_vllm_booleans(cls, value: Any) -> Any:
+        # YAML reads `off`/`no`/`false` as False and `on`/`yes`/`true` as True (also from --set).
+        if isinstance(value, bool):
+            return "colocate" if value else "off"
+        return value
+
+    def max_model_length(self) -> int:
+        """vLLM's max_model_len: the recipe's, else the longest sequence a step can produce."""
+        return self.vllm_max_model_length or self.max_prompt_length + self.max_completion_length
 
 
 class GRPOConfigSection(_Strict):
@@ -106,6 +132,9 @@ class WarmupMix(_Strict):
     worked_solutions: bool = True  # every training row with a renderable solution
     rationales_jsonl: str | None = None  # user-provided {prompt, rationale, answer} rows
     task_rubrics: bool = True
+    # Text that opens every reasoning answer in the prompt (EHRMIND: "Let me solve this step by step.\n<think>");
+    # the model learns to continue after it. RL and eval rewards then need `prefilled_think: true`.
+    prefill: str | None = None
 
 
 class PreferConfig(_Strict):
@@ -238,14 +267,38 @@ def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
                 problems.append(
                     f"model.path: {config.model.path!r} is not a local checkpoint directory (no config.json)"
                 )
-    if config.stage == "rl" and config.training.per_device_train_batch_size % config.generation.num_generations:
-        # TRL needs whole groups per batch; saying it here beats a failure after the model has loaded.
-        problems.append(
-            "training.per_device_train_batch_size "
-            f"({config.training.per_device_train_batch_size}) must be a multiple of generation.num_generations "
-            f"({config.generation.num_generations})"
-        )
+    problems.extend(_batch_problems(config))
     return problems
+
+
+def _batch_problems(config: RunConfig) -> list[str]:
+    """The parts of the batch arithmetic that do not depend on the number of GPUs.
+
+    TRL 1.16 needs only the generation batch (per device x GPUs x accumulation) to hold whole groups, not
+    each micro-batch: `per_device_train_batch_size` need not be a multiple of `num_generations`.
+    """
+    t, g = config.training, config.generation
+    target = global_batch(config)
+    if target is None:
+        return []
+    field = "generation.prompts_per_step" if config.stage == "rl" else "training.global_batch_size"
+    problems = []
+    if t.gradient_accumulation_steps != 1:
+        problems.append(f"training.gradient_accumulation_steps ({t.gradient_accumulation_steps}) and {field} are "
+                        "both set: the accumulation steps are derived from the global batch; drop one")
+    if target % t.per_device_train_batch_size:
+        shown = f"{g.prompts_per_step} x {g.num_generations} = {target}" if config.stage == "rl" else str(target)
+        problems.append(f"{field}: the global batch ({shown}) is not a multiple of "
+                        f"training.per_device_train_batch_size ({t.per_device_train_batch_size})")
+    return problems
+
+
+def global_batch(config: RunConfig) -> int | None:
+    """Sequences (GRPO: completions) per optimizer step over all GPUs, when the recipe fixes it."""
+    if config.stage == "rl":
+        g = config.generation
+        return g.prompts_per_step * g.num_generations if g.prompts_per_step else None
+    return config.training.global_batch_size
 
 
 def dump_config(config: RunConfig) -> str:

@@ -161,7 +161,9 @@ def check_stage_size(name: str, config: RunConfig) -> int:
 
     rows = len(load_split(config.data, "train"))
     t, g = config.training, config.generation
-    need = t.per_device_train_batch_size * t.gradient_accumulation_steps // g.num_generations
+    from ehrmind.config import global_batch
+
+    need = (global_batch(config) or t.per_device_train_batch_size * t.gradient_accumulation_steps) // g.num_generations
     if rows < need:
         raise ValueError(
             f"stage {name!r}: {rows} training row(s) in {config.data.train!r}, but one GRPO batch needs {need} "
@@ -210,12 +212,19 @@ def run_if_curriculum(
 def run_curriculum(path: str | Path, overrides: dict[str, Any] | None = None, *, echo=print) -> Path:
     """Run every stage with `ehrmind.rl.run_rl`, chaining models; returns the curriculum run directory."""
     from ehrmind.rl import run_rl
+    from ehrmind.runs import on_main_process
 
     plan, configs = load_curriculum(path, overrides)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    # Under a multi-process launch rank 0 names and writes the curriculum directory and its files; every rank
+    # gets the same paths (on_main_process broadcasts the result and doubles as a barrier).
+    stamp = on_main_process(lambda: datetime.now().strftime("%Y%m%d-%H%M%S"))
     cdir = Path(configs[0].output_dir) / "curriculum" / stamp
-    cdir.mkdir(parents=True, exist_ok=True)
-    (cdir / "curriculum.yaml").write_text(Path(path).read_text())
+
+    def start() -> None:
+        cdir.mkdir(parents=True, exist_ok=True)
+        (cdir / "curriculum.yaml").write_text(Path(path).read_text())
+
+    on_main_process(start)
     pseudo = _pseudo_manifest(plan, configs)
     stages: list[dict[str, Any]] = []
     previous: Path | None = None
@@ -226,15 +235,16 @@ def run_curriculum(path: str | Path, overrides: dict[str, Any] | None = None, *,
         if previous is not None:
             config.model.path = str(previous)
         if spec.pseudo_gold == "stored":
-            config.data.train, renamed = _stored_pseudo_rows(config, cdir / f"stage{i + 1}-data")
+            data_dir = cdir / f"stage{i + 1}-data"
+            config.data.train, renamed = on_main_process(lambda c=config, d=data_dir: _stored_pseudo_rows(c, d))
             echo(f"  {renamed} pseudo-labelled rows graded against their stored majority answer")
         config.run_name = config.run_name or f"{stamp}-{i + 1}-{spec.name}"
         run_dir = run_rl(config, echo=echo)
         previous = run_dir / "final"
         stages.append({"name": spec.name, "recipe": spec.recipe, "run_dir": str(run_dir),
                        "model": str(previous), "pseudo_gold": spec.pseudo_gold})  # fmt: skip
-        (cdir / "stages.json").write_text(json.dumps(stages, indent=2))
-    report = write_report(cdir, stages, pseudo.get("pseudo") if pseudo else None)
+        on_main_process(lambda: (cdir / "stages.json").write_text(json.dumps(stages, indent=2)) and None)
+    report = on_main_process(lambda: str(write_report(cdir, stages, pseudo.get("pseudo") if pseudo else None)))
     echo(f"curriculum finished: final model {previous}\nreport: {report}")
     return cdir
 

@@ -30,15 +30,16 @@ def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: Run
              progress=None) -> list[list[str]]:
     """k completions per prompt (greedy when k == 1): vLLM when it can run, else HF generate.
 
-    The model here is a checkpoint loaded unchanged from disk, so vLLM can load the same directory itself.
+    `model` is a loaded model or a checkpoint path. A path lets vLLM load the weights itself (in the recipe's
+    dtype, with max_model_len = prompt + completion), so no HF copy of the model takes GPU memory beside it.
     """
     from ehrmind.generation import generate_completions, vllm_available
 
     g = config.generation
     source = model
-    path = getattr(model, "name_or_path", "")
+    path = model if isinstance(model, str | Path) else getattr(model, "name_or_path", "")
     if g.use_vllm != "off" and vllm_available() and path and Path(path).is_dir():
-        source = path
+        source = str(path)
     return generate_completions(
         source,
         tokenizer,
@@ -50,27 +51,82 @@ def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: Run
         use_vllm="off" if g.use_vllm == "off" else "auto",
         batch_size=batch_size,
         progress=progress,
+        vllm_kwargs={"dtype": VLLM_DTYPES[config.model.dtype], "max_model_len": g.max_model_length()},
     )
 
 
-def grade(rows: list[dict[str, Any]], completions: list[list[str]]) -> list[dict[str, Any]]:
-    """Per row: format ok per sample, correctness per sample, failure reasons."""
+# Eval settings taken from the run that trained the model, where the eval recipe does not set them.
+INHERITED_GENERATION = ("max_prompt_length", "max_completion_length", "temperature", "top_p", "vllm_max_model_length")
+VLLM_DTYPES = {"auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+
+
+def inherit_training_recipe(config: RunConfig, model_path: str) -> tuple[RunConfig, dict[str, Any]]:
+    """The eval config completed from the recipe of the run that produced `model_path` (its config.yaml).
+
+    Why: a model trained to reason in 1,500 tokens at T 0.6 / top-p 0.95, graded with the recipe's reward
+    options (e.g. `prefilled_think`), must be evaluated the same way; the demo's 256 tokens would cut it off.
+    Only what the eval recipe (or --set) leaves unset is taken: generation settings and rewards from an RL
+    run, the model dtype from an RL or warm-up run. Returns the config and what was taken, for the report.
+    """
+    import yaml
+
+    recipe = Path(model_path).parent / "config.yaml"
+    if not recipe.is_file():
+        return config, {}
+    trained = yaml.safe_load(recipe.read_text()) or {}
+    if trained.get("stage") not in ("rl", "warmup"):
+        return config, {}
+    taken: dict[str, Any] = {"from": str(recipe)}
+    updates: dict[str, Any] = {}
+    if "dtype" not in config.model.model_fields_set and trained.get("model", {}).get("dtype"):
+        updates["model"] = config.model.model_copy(update={"dtype": trained["model"]["dtype"]})
+        taken["model.dtype"] = trained["model"]["dtype"]
+    if trained["stage"] == "rl":
+        gen = {f: trained.get("generation", {}).get(f) for f in INHERITED_GENERATION
+               if f not in config.generation.model_fields_set and f in trained.get("generation", {})}  # fmt: skip
+        if gen:
+            updates["generation"] = config.generation.model_copy(update=gen)
+            taken.update({f"generation.{k}": v for k, v in gen.items()})
+        if "rewards" not in config.model_fields_set and trained.get("rewards"):
+            from ehrmind.config import RewardConfig
+
+            updates["rewards"] = [RewardConfig.model_validate(r) for r in trained["rewards"]]
+            taken["rewards"] = [r["name"] for r in trained["rewards"]]
+    return config.model_copy(update=updates), taken
+
+
+def grade(rows: list[dict[str, Any]], completions: list[list[str]],
+          reward_options: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per row: format ok per sample, correctness per sample, failure reasons.
+
+    `reward_options` (reward name -> the recipe's options) grade as training did: e.g. `prefilled_think` or
+    `strict` for the format, custom scores for accuracy (correct = above the midpoint of wrong and right).
+    """
     from rewards import make_reward
-    from rewards.parse import DEFAULT_FORMAT
+    from rewards.parse import DEFAULT_FORMAT, AnswerFormat
+
+    options = reward_options or {}
+    fmt = options.get("format", {})
+    answer_format = (AnswerFormat(strict=bool(fmt.get("strict", False)),
+                                  prefilled_think=bool(fmt.get("prefilled_think", False)))
+                     if fmt else DEFAULT_FORMAT)  # fmt: skip
 
     k = len(completions[0]) if completions else 1
     flat_rows = [r for r in rows for _ in range(k)]
     flat = [c for cs in completions for c in cs]
     columns = {c: [r[c] for r in flat_rows] for c in ("gold", "task", "meta")}
     prompts = [r["prompt"] for r in flat_rows]
-    correct: list[float | None] = [None] * len(flat)
+    correct: list[bool | None] = [None] * len(flat)
     for name in ACCURACY_REWARDS:
-        scores = make_reward(name)(prompts=prompts, completions=flat, **columns)
-        correct = [c if c is not None else s for c, s in zip(correct, scores, strict=True)]
+        opts = options.get(name, {})
+        threshold = (float(opts.get("correct_score", 1.0)) + float(opts.get("wrong_score", 0.0))) / 2
+        scores = make_reward(name, **opts)(prompts=prompts, completions=flat, **columns)
+        correct = [c if c is not None else (None if s is None else s > threshold)
+                   for c, s in zip(correct, scores, strict=True)]  # fmt: skip
     graded = []
     for i, row in enumerate(rows):
         samples = flat[i * k : (i + 1) * k]
-        parsed = [DEFAULT_FORMAT.parse(s) for s in samples]
+        parsed = [answer_format.parse(s) for s in samples]
         scores = correct[i * k : (i + 1) * k]
         meta = json.loads(row["meta"]) if isinstance(row.get("meta"), str) else (row.get("meta") or {})
         graded.append(
@@ -81,7 +137,7 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]]) -> list[dict
                 "edition": meta.get("edition"),  # calculator definitions of the gold (issue 16)
                 "format_ok": [p.ok for p in parsed],
                 "format_reasons": [p.reason for p in parsed if not p.ok],
-                "correct": [bool(s and s > 0.5) for s in scores],
+                "correct": [bool(s) for s in scores],
                 "graded": all(s is not None for s in scores),
             }
         )
@@ -186,21 +242,35 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
                 break
         else:
             model_path = ensure_tiny_model(config.output_dir)
+    config, inherited = inherit_training_recipe(config, model_path)
     run_dir = new_run_dir(config)
     echo(f"model: {model_path}\nrun directory: {run_dir}\neval rows: {len(rows)} × {config.eval_samples} samples")
-    model, tokenizer = load_model_and_tokenizer(
-        model_path, trust_remote_code=config.model.trust_remote_code, allow_download=config.model.allow_download
-    )
-    import torch
+    g = config.generation
+    echo(f"generation: {g.max_completion_length} new tokens, temperature {g.temperature}, top-p {g.top_p}, "
+         f"dtype {config.model.dtype}" + (f" (from {inherited['from']})" if inherited else ""))
+    from ehrmind.generation import vllm_available
+    from ehrmind.models import load_tokenizer
 
-    if torch.cuda.is_available():  # HF generate on the GPU when there is one (vLLM handles its own device)
-        model.to("cuda")
     k = config.eval_samples
+    if g.use_vllm != "off" and vllm_available():
+        # vLLM loads the checkpoint itself and takes its share of GPU memory: no HF copy is loaded beside it.
+        model = model_path
+        tokenizer = load_tokenizer(model_path, trust_remote_code=config.model.trust_remote_code,
+                                   allow_download=config.model.allow_download)
+    else:
+        model, tokenizer = load_model_and_tokenizer(
+            model_path, trust_remote_code=config.model.trust_remote_code,
+            allow_download=config.model.allow_download, dtype=config.model.dtype,
+        )  # fmt: skip
+        import torch
+
+        if torch.cuda.is_available():  # HF generate on the GPU when there is one
+            model.to("cuda")
     with Progress(transient=True) as progress:
         task = progress.add_task("generating", total=len(rows))
         completions = generate(model, tokenizer, [r["prompt"] for r in rows], k=k, config=config,
                                progress=lambda n: progress.advance(task, n))
-    graded = grade(rows, completions)
+    graded = grade(rows, completions, {r.name: r.options for r in config.rewards})
     try:  # "seen" = calculators in the training rows; an eval-only data set has none
         train_rows = load_split(config.data, "train")
     except ValueError:
@@ -208,6 +278,8 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
     seen = {json.loads(r["meta"]).get("calculator") for r in train_rows} - {None}
     metrics = summarize(graded, k=k, seen_calculators=seen)
     metrics["model"] = model_path
+    metrics["settings"] = {"max_new_tokens": g.max_completion_length, "temperature": g.temperature, "top_p": g.top_p,
+                           "k": k, "dtype": config.model.dtype, "inherited": inherited}
     if open_book:
         metrics["open_book"] = _open_book(model, tokenizer, rows, graded, config, seen, echo)
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -238,4 +310,5 @@ def _open_book(model, tokenizer, rows, graded, config: RunConfig, seen: set, ech
     k = config.eval_samples
     completions = generate(model, tokenizer, [r["prompt"] for r in opened], k=k, config=config)
     closed = summarize([g for g in graded if g["id"] in ids], k=k, seen_calculators=seen)
-    return compare_books(closed, summarize(grade(opened, completions), k=k, seen_calculators=seen))
+    options = {r.name: r.options for r in config.rewards}  # the same grading as the closed-book rows
+    return compare_books(closed, summarize(grade(opened, completions, options), k=k, seen_calculators=seen))

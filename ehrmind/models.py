@@ -95,6 +95,16 @@ def tokenizer_corpus() -> list[str]:
     return texts
 
 
+# Published Qwen2.5 body shapes (config.json of Qwen/Qwen2.5-{0.5B,1.5B}-Instruct), for random models with a real
+# architecture (benchmarks/gpu_check.sh): same layers, widths and GQA heads; the vocabulary is the local one.
+QWEN_SHAPES: dict[str, dict[str, int]] = {
+    "qwen2.5-0.5b": {"hidden_size": 896, "intermediate_size": 4864, "num_layers": 24, "num_heads": 14,
+                     "num_kv_heads": 2},
+    "qwen2.5-1.5b": {"hidden_size": 1536, "intermediate_size": 8960, "num_layers": 28, "num_heads": 12,
+                     "num_kv_heads": 2},
+}
+
+
 def build_tiny_model(
     out_dir: str | os.PathLike[str],
     *,
@@ -103,8 +113,22 @@ def build_tiny_model(
     num_layers: int = 2,
     num_heads: int = 4,
     seed: int = 0,
+    shape: str | None = None,
+    intermediate_size: int | None = None,
+    num_kv_heads: int | None = None,
+    dtype: str = "fp32",
 ) -> Path:
-    """Build, save and reload-check a tiny Qwen2 model + tokenizer in `out_dir`."""
+    """Build, save and reload-check a tiny Qwen2 model + tokenizer in `out_dir`.
+
+    `shape` ("qwen2.5-0.5b", "qwen2.5-1.5b") gives the random model a real architecture's body instead;
+    `dtype="bf16"` saves it the way real checkpoints ship.
+    """
+    if shape is not None:
+        if shape not in QWEN_SHAPES:
+            raise ValueError(f"shape={shape!r}: use one of {', '.join(QWEN_SHAPES)}")
+        dims = QWEN_SHAPES[shape]
+        hidden_size, num_layers, num_heads = dims["hidden_size"], dims["num_layers"], dims["num_heads"]
+        intermediate_size, num_kv_heads = dims["intermediate_size"], dims["num_kv_heads"]
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -130,7 +154,7 @@ def build_tiny_model(
         pad_token="<|endoftext|>",
         bos_token=None,
         unk_token=None,
-        model_max_length=2048,
+        model_max_length=32768 if shape else 2048,
     )
     tok.chat_template = CHAT_TEMPLATE
     tok.padding_side = "left"
@@ -138,23 +162,26 @@ def build_tiny_model(
     config = Qwen2Config(
         vocab_size=len(tok),
         hidden_size=hidden_size,
-        intermediate_size=hidden_size * 3,
+        intermediate_size=intermediate_size or hidden_size * 3,
         num_hidden_layers=num_layers,
         num_attention_heads=num_heads,
-        num_key_value_heads=max(1, num_heads // 2),
-        max_position_embeddings=2048,
+        num_key_value_heads=num_kv_heads or max(1, num_heads // 2),
+        max_position_embeddings=32768 if shape else 2048,
         tie_word_embeddings=True,
         eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id,
         bos_token_id=None,
     )
     model = Qwen2ForCausalLM(config)
+    if dtype == "bf16":
+        model = model.to(torch.bfloat16)
     model.generation_config.eos_token_id = tok.eos_token_id
     model.generation_config.pad_token_id = tok.pad_token_id
     model.save_pretrained(out)
     tok.save_pretrained(out)
     (out / "ehrmind_tiny.json").write_text(
-        json.dumps({"what": "ehrmind tiny demo model: random weights, local tokenizer", "seed": seed}, indent=2)
+        json.dumps({"what": "ehrmind tiny demo model: random weights, local tokenizer", "seed": seed,
+                    "shape": shape or "tiny"}, indent=2)
     )
     # Reload through the public path so a broken save fails here, not in training.
     load_model_and_tokenizer(str(out))

@@ -137,7 +137,7 @@ def run_prefer(config: RunConfig, *, echo=print) -> Path:
     trainer.train()
     final = save_final(trainer, tokenizer, run_dir)
     echo(f"final model: {final}")
-    if config.report:
+    if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
 
         write_training_report(run_dir, title=f"Preference training ({label})", extra={

@@ -42,6 +42,34 @@ def build_reward_functions(config: RunConfig):
     return funcs, [r.weight for r in config.rewards]
 
 
+def grpo_args(config: RunConfig, weights: list[float]) -> dict:
+    """GRPOConfig fields from the recipe's generation and grpo sections (beside `common_args`)."""
+    g = config.generation
+    mode = vllm_mode(config)
+    return {
+        "num_generations": g.num_generations,
+        "max_completion_length": g.max_completion_length,
+        "temperature": g.temperature,
+        "top_p": g.top_p,
+        "beta": config.grpo.beta,
+        "num_iterations": config.grpo.num_iterations,
+        "epsilon": config.grpo.epsilon,
+        "loss_type": config.grpo.loss_type,
+        "scale_rewards": config.grpo.scale_rewards,
+        "reward_weights": weights,
+        "use_vllm": mode is not None,
+        "vllm_mode": mode or "colocate",
+        "vllm_gpu_memory_utilization": g.vllm_gpu_memory_utilization,
+        "vllm_max_model_length": g.max_model_length(),
+        "vllm_enable_sleep_mode": g.vllm_enable_sleep_mode,
+        "vllm_tensor_parallel_size": g.vllm_tensor_parallel_size,
+        "vllm_server_host": g.vllm_server_host,
+        "vllm_server_port": g.vllm_server_port,
+        "vllm_server_base_url": g.vllm_server_base_url,
+        "log_completions": False,  # completions contain patient text: never logged by default
+    }
+
+
 def fit_prompts(rows: list[dict], tokenizer, max_tokens: int) -> tuple[list[dict], int]:
     """Rows whose chat prompt fits `max_tokens` (never truncated: a cut record would change the gold)."""
     kept = []
@@ -62,19 +90,22 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from ehrmind.models import load_model_and_tokenizer
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
+    from ehrmind.train_common import (
+        accumulation_steps,
+        common_args,
+        load_for_training,
+        peft_config,
+        resolve_model,
+        save_final,
+        training_precision,
+        world_size,
+    )
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config, after_stage="warmup")
     echo(f"model: {model_path}\nrun directory: {run_dir}\ntrain rows: {len(rows)}")
-    model, tokenizer = load_model_and_tokenizer(
-        model_path,
-        trust_remote_code=config.model.trust_remote_code,
-        allow_download=config.model.allow_download,
-        dtype=config.model.dtype,
-    )
+    model, tokenizer = load_for_training(config, model_path)  # fp32 master weights, recipe's compute dtype
     rows, too_long = fit_prompts(rows, tokenizer, config.generation.max_prompt_length)
     if too_long:
         echo(f"skipped {too_long} rows whose prompt exceeds generation.max_prompt_length="
@@ -83,32 +114,24 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
         raise ValueError("no training rows fit generation.max_prompt_length: raise it or shorten the prompts")
     # TRL drops an incomplete generation batch: with fewer prompts than one step needs it would "train"
     # zero steps and save an unchanged model. Say so instead.
-    per_step = config.training.per_device_train_batch_size * config.training.gradient_accumulation_steps
+    n_proc = world_size()
+    per_step = config.training.per_device_train_batch_size * accumulation_steps(config, n_proc) * n_proc
+    if per_step % config.generation.num_generations:
+        raise ValueError(
+            f"one step's {per_step} completions (per device x accumulation x {n_proc} processes) is not a "
+            f"multiple of generation.num_generations ({config.generation.num_generations}): set "
+            "generation.prompts_per_step instead of the accumulation steps"
+        )
+    echo(f"batch: {per_step // config.generation.num_generations} prompts x {config.generation.num_generations} = "
+         f"{per_step} completions per step ({config.training.per_device_train_batch_size} per device x "
+         f"{accumulation_steps(config, n_proc)} accumulation x {n_proc} processes)")
     if len(rows) * config.generation.num_generations < per_step:
         raise ValueError(
             f"{len(rows)} training rows × {config.generation.num_generations} generations is less than one "
-            f"step's {per_step} completions: add rows or lower training.per_device_train_batch_size"
+            f"step's {per_step} completions: add rows or lower generation.prompts_per_step"
         )
     dataset = Dataset.from_list([{k: r[k] for k in DATASET_COLUMNS} for r in rows])
-    g = config.generation
-    mode = vllm_mode(config)
-    args = GRPOConfig(
-        **common_args(config, run_dir),
-        num_generations=g.num_generations,
-        max_completion_length=g.max_completion_length,
-        temperature=g.temperature,
-        top_p=g.top_p,
-        beta=config.grpo.beta,
-        num_iterations=config.grpo.num_iterations,
-        epsilon=config.grpo.epsilon,
-        loss_type=config.grpo.loss_type,
-        scale_rewards=config.grpo.scale_rewards,
-        reward_weights=weights,
-        use_vllm=mode is not None,
-        vllm_mode=mode or "colocate",
-        vllm_gpu_memory_utilization=g.vllm_gpu_memory_utilization,
-        log_completions=False,  # completions contain patient text: never logged by default
-    )
+    args = GRPOConfig(**common_args(config, run_dir), **grpo_args(config, weights))
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs,
@@ -122,11 +145,15 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     if resume:
         echo(f"resuming from {checkpoint}" if checkpoint else "no checkpoint to resume from: starting fresh")
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    final = save_final(trainer, tokenizer, run_dir)
+    final = save_final(trainer, tokenizer, run_dir, compute_dtype=training_precision(config).compute_dtype,
+                       base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
 
-        write_training_report(run_dir, title="GRPO with verifiable rewards", extra={"rewards": dict(
-            zip([r.name for r in config.rewards], weights, strict=True))})
+        write_training_report(run_dir, title="GRPO with verifiable rewards", extra={
+            "rewards": dict(zip([r.name for r in config.rewards], weights, strict=True)),
+            "data": {"train_rows_used": len(rows), "skipped_prompt_over_max_prompt_length": too_long,
+                     "max_prompt_length": config.generation.max_prompt_length},
+        })
     return run_dir

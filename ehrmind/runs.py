@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from ehrmind.config import RunConfig, dump_config
 
 T = TypeVar("T")
+STATS_PREFIX = "reward_stats/"  # metrics.jsonl keys of rewards.stats totals (counts), beside TRL's own metrics
 PACKAGES = ("ehrmind", "torch", "transformers", "trl", "peft", "accelerate", "datasets", "vllm", "polars", "sympy")
 
 
@@ -135,7 +136,9 @@ def metrics_callback(run_dir: Path):
             try:
                 from rewards import stats
 
-                record.update(stats.snapshot_and_reset())
+                # Totals since the last log, under their own prefix: TRL logs the rewards' per-batch
+                # `<reward>/fail/<reason>` fractions under the same names, which these counts would overwrite.
+                record.update({f"{STATS_PREFIX}{k}": v for k, v in stats.snapshot_and_reset().items()})
             except (ImportError, AttributeError):
                 pass
             with path.open("a") as fh:

@@ -14,13 +14,25 @@ from pathlib import Path
 
 from ehrmind.config import RunConfig
 from ehrmind.task_data import load_split
-from ehrmind.warmup_data import build_mix
+from ehrmind.warmup_data import apply_prefill, build_mix, check_mix
+
+
+def check_warmup_data(config: RunConfig) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """The warm-up mix's dry run (`ehrmind validate`): per-task counts per source, and problems."""
+    rows = load_split(config.data, "train")
+    examples, _ = build_mix(rows, config.warmup, config.training.seed)
+    return check_mix(rows, examples, config.warmup)
 
 
 def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False, echo=print) -> Path | None:
     rows = load_split(config.data, "train")
     examples, counts = build_mix(rows, config.warmup, config.training.seed)
     echo(f"warm-up data: {len(examples)} examples " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    per_task, problems = check_mix(rows, examples, config.warmup)
+    for task, c in sorted(per_task.items()):
+        echo(f"  {task}: " + ", ".join(f"{k}={v}" for k, v in c.items()))
+    if problems:  # a task family with no usable examples would "warm up" on nothing: say so before training
+        raise ValueError("warm-up data problems:\n" + "\n".join(f"  - {p}" for p in problems))
     if dry_run:
         for ex in examples[:2]:
             echo("--- prompt ---")
@@ -35,19 +47,22 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    from ehrmind.models import load_model_and_tokenizer
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
+    from ehrmind.train_common import (
+        common_args,
+        load_for_training,
+        peft_config,
+        resolve_model,
+        save_final,
+        training_precision,
+    )
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config)
     echo(f"model: {model_path}\nrun directory: {run_dir}")
-    model, tokenizer = load_model_and_tokenizer(
-        model_path,
-        trust_remote_code=config.model.trust_remote_code,
-        allow_download=config.model.allow_download,
-        dtype=config.model.dtype,
-    )
+    model, tokenizer = load_for_training(config, model_path)  # fp32 master weights, recipe's compute dtype
+    if config.warmup.prefill:
+        examples = apply_prefill(examples, tokenizer, config.warmup.prefill)
     dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
     args = SFTConfig(
         **common_args(config, run_dir),
@@ -65,7 +80,8 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     )
     checkpoint = latest_checkpoint(run_dir) if resume else None
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    final = save_final(trainer, tokenizer, run_dir)
+    final = save_final(trainer, tokenizer, run_dir, compute_dtype=training_precision(config).compute_dtype,
+                       base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report

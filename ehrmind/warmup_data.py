@@ -4,17 +4,24 @@ Four sources, each rendered from a declaration rather than written by hand:
 (a) calculator knowledge cards: what it measures, inputs with units, formula or criteria table, citation,
     plus a worked example on a synthetic patient (all from the calculator's declaration);
 (b) worked solutions of training rows: the calculator's own step-by-step rationale for the row's inputs,
-    in the answer format;
+    in the answer format (calculator rows carry `meta.inputs`; MedCalc-Bench rows carry the rationale the
+    build already rendered, `meta.rationale`, with the gold value);
 (c) user-provided rationales (JSONL with prompt, rationale, answer), e.g. teacher-written explanations;
 (d) task rubrics: the trial-eligibility scale and EHRSHOT label definitions.
 Every example is a conversational prompt-completion pair, so SFTTrainer trains on the completion only.
+With a prefill (EHRMIND: "Let me solve this step by step.\n<think>") the examples become text pairs whose
+prompt is the chat-rendered prompt plus the prefill, so the model learns to continue *after* it.
+
+`check_mix` is the dry run `ehrmind validate` and `ehrmind warmup` run first: counts per task and source,
+and an error for a task family that would get no examples of a source it needs.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +46,13 @@ def worked_solution(row: dict[str, Any]) -> str | None:
 
     if row.get("completion"):
         return row["completion"]
-    meta = json.loads(row["meta"]) if isinstance(row.get("meta"), str) else (row.get("meta") or {})
+    meta = _json(row.get("meta"))
     calc_id, inputs = meta.get("calculator"), meta.get("inputs")
+    if calc_id and meta.get("rationale"):  # MedCalc-Bench: rationale rendered by the build, gold from the calculator
+        gold = _json(row.get("gold"))
+        if "value" not in gold:
+            return None
+        return DEFAULT_FORMAT.render(meta["rationale"], gold["value"])
     if not calc_id or not inputs:
         return None
     try:
@@ -50,11 +62,51 @@ def worked_solution(row: dict[str, Any]) -> str | None:
     return DEFAULT_FORMAT.render(result.rationale, result.value)
 
 
+def _json(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _sample_dates(calc, values: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Date inputs for a synthetic patient: the first in 2015-2024, each later one 0-280 days after it.
+
+    Dates in declaration order go forward (LMP, then the assessment date), within a pregnancy's span, which
+    is what every date calculator here accepts; the caller redraws when a calculator still refuses.
+    """
+    anchor = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
+    first = True
+    for spec in calc.inputs:
+        if spec.kind != "date":
+            continue
+        if not first:
+            anchor = anchor + timedelta(days=rng.randrange(281))
+        values[spec.name] = anchor.isoformat()
+        first = False
+    return values
+
+
+def example_inputs(calc, rng: random.Random) -> dict[str, Any]:
+    """A full set of valid canonical inputs for a worked example (date calculators included)."""
+    import calculators
+    from ehrmind.synth import sample_inputs, sample_value
+
+    if all(spec.kind != "date" for spec in calc.inputs):
+        return sample_inputs(calc, rng)
+    for _ in range(50):
+        values = {s.name: sample_value(s, rng) for s in calc.inputs if s.kind != "date"}
+        values = _sample_dates(calc, values, rng)
+        try:
+            calc.evaluate(values, assume_canonical=True)
+        except calculators.CalculatorError:
+            continue
+        return values
+    raise RuntimeError(f"{calc.id}: could not sample valid inputs in 50 tries")
+
+
 def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list[dict[str, Any]]:
     import calculators
     from ehrmind.prompts import chat_prompt
     from ehrmind.sample_data import question_for
-    from ehrmind.synth import render_note, sample_inputs
+    from ehrmind.synth import render_note
     from ehrmind.tasks.schema import calculator_gold
     from rewards.parse import DEFAULT_FORMAT
 
@@ -68,10 +120,11 @@ def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list
                 "prompt": [{"role": "user", "content": f"Explain the {calc.name}: inputs, method and source."}],
                 "completion": _assistant(card),
                 "source": "knowledge_card",
+                "calculator": cid,
             }
         )
         for _ in range(per_calculator - 1):
-            values = sample_inputs(calc, rng)
+            values = example_inputs(calc, rng)
             result = calc.evaluate(values, assume_canonical=True)
             prompt = chat_prompt(render_note(calc, values), question_for(calc), calculator_gold(calc, result.value))
             out.append(
@@ -79,6 +132,7 @@ def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list
                     "prompt": prompt,
                     "completion": _assistant(DEFAULT_FORMAT.render(result.rationale, result.value)),
                     "source": "knowledge_card_example",
+                    "calculator": cid,
                 }
             )
     return out
@@ -114,6 +168,7 @@ def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
                 "prompt": [{"role": "user", "content": "How is clinical-trial eligibility graded?"}],
                 "completion": _assistant(TRIAL_RUBRIC),
                 "source": "rubric",
+                "task": "trial_match",
             }
         )
     ehrshot = {t.split("/", 1)[1] for t in tasks if t.startswith("ehrshot/")}
@@ -129,6 +184,7 @@ def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
                     "prompt": [{"role": "user", "content": f"Define the EHRSHOT task '{name}' and its labels."}],
                     "completion": _assistant(f"{task.description} Labels: {', '.join(task.choices)}."),
                     "source": "rubric",
+                    "task": f"ehrshot/{name}",
                 }
             )
     return out
@@ -144,8 +200,9 @@ def build_mix(rows: list[dict[str, Any]], mix: WarmupMix, seed: int) -> tuple[li
             if solution is None:
                 counts["skipped_no_solution"] += 1
                 continue
-            examples.append({"prompt": row["prompt"], "completion": _assistant(solution), "source": "worked_solution"})
-    calc_ids = sorted({json.loads(r["meta"]).get("calculator") for r in rows if r.get("meta")} - {None})
+            examples.append({"prompt": row["prompt"], "completion": _assistant(solution), "source": "worked_solution",
+                             "task": row["task"]})
+    calc_ids = sorted({_json(r.get("meta")).get("calculator") for r in rows} - {None})
     if mix.knowledge_cards:
         examples.extend(knowledge_cards(calc_ids, mix.knowledge_cards, seed))
     if mix.rationales_jsonl:
@@ -156,3 +213,71 @@ def build_mix(rows: list[dict[str, Any]], mix: WarmupMix, seed: int) -> tuple[li
         counts[ex["source"]] += 1
     random.Random(seed).shuffle(examples)
     return examples, counts
+
+
+# Sources each task family needs (zero examples of one of these is a recipe error, see `check_mix`).
+CALCULATOR_FAMILIES = ("medcalc", "calc")
+
+
+def check_mix(
+    rows: list[dict[str, Any]], examples: list[dict[str, Any]], mix: WarmupMix
+) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Per task: worked solutions, knowledge cards (+ examples), rubrics, and problems (a needed source empty).
+
+    Calculator tasks (medcalc, calc) need worked solutions and, when asked for, knowledge cards; label tasks
+    (trial_match, ehrshot/*) have no rendered solutions and need their rubric (or user rationales).
+    """
+    tasks_of_calc: dict[str, set[str]] = defaultdict(set)
+    rows_per_task: Counter = Counter()
+    for row in rows:
+        rows_per_task[row["task"]] += 1
+        cid = _json(row.get("meta")).get("calculator")
+        if cid:
+            tasks_of_calc[cid].add(row["task"])
+    summary: dict[str, dict[str, int]] = {
+        t: {"rows": n, "worked_solutions": 0, "knowledge_cards": 0, "rubrics": 0} for t, n in rows_per_task.items()
+    }
+    users = sum(ex["source"] == "user_rationale" for ex in examples)
+    for ex in examples:
+        source = ex["source"]
+        if source == "worked_solution":
+            summary[ex["task"]]["worked_solutions"] += 1
+        elif source.startswith("knowledge_card"):
+            for task in tasks_of_calc.get(ex["calculator"], ()):
+                summary[task]["knowledge_cards"] += 1
+        elif source == "rubric" and ex["task"] in summary:
+            summary[ex["task"]]["rubrics"] += 1
+    problems = []
+    for task, counts in sorted(summary.items()):
+        family = task.split("/", 1)[0]
+        if family in CALCULATOR_FAMILIES:
+            if mix.worked_solutions and not counts["worked_solutions"]:
+                problems.append(f"warmup: task {task!r}: 0 of {counts['rows']} rows got a worked solution "
+                                "(rows need meta.inputs or meta.rationale; rebuild the data with `ehrmind data build`)")
+            if mix.knowledge_cards and not counts["knowledge_cards"]:
+                problems.append(f"warmup: task {task!r}: no knowledge cards (its rows name no calculator)")
+        elif not counts["rubrics"] and not users:
+            problems.append(f"warmup: task {task!r}: no warm-up examples (no rubric for it: enable "
+                            "warmup.task_rubrics, or give warmup.rationales_jsonl)")
+    return summary, problems
+
+
+def apply_prefill(examples: list[dict[str, Any]], tokenizer, prefill: str) -> list[dict[str, Any]]:
+    """Text prompt-completion pairs whose prompt ends with `prefill` at the start of the assistant turn.
+
+    EHRMIND prefills "Let me solve this step by step.\n<think>": the model continues inside the reasoning
+    block, so a completion that would open `<think>` itself drops that tag. Completions without a reasoning
+    block (knowledge cards, rubrics) keep the plain generation prompt. SFTTrainer appends the EOS token.
+    """
+    from rewards.parse import THINK_OPEN
+
+    out = []
+    for ex in examples:
+        prompt = tokenizer.apply_chat_template(ex["prompt"], tokenize=False, add_generation_prompt=True)
+        completion = ex["completion"][0]["content"]
+        if completion.startswith(THINK_OPEN):
+            prompt += prefill
+            if prefill.rstrip().endswith(THINK_OPEN):
+                completion = completion[len(THINK_OPEN):]
+        out.append({**ex, "prompt": prompt, "completion": completion})
+    return out

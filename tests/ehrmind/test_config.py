@@ -75,7 +75,90 @@ def test_stage_mismatch_is_an_error():
         load_config(default_recipe("warmup"), stage="rl")
 
 
-def test_group_size_must_divide_batch():
-    overrides = parse_overrides(["generation.num_generations=3", "training.per_device_train_batch_size=8"])
-    with pytest.raises(ConfigError, match="multiple of generation.num_generations"):
-        load_config(default_recipe("rl"), stage="rl", overrides=overrides)
+def _medcalc_rl(*sets: str):
+    return load_config(REPO / "recipes" / "medcalc" / "rl.yaml", stage="rl", overrides=parse_overrides(list(sets)),
+                       check_paths=False)
+
+
+@pytest.mark.parametrize("gpus", [1, 2, 8])
+def test_one_two_and_eight_gpus_train_eherminds_global_batch(gpus):
+    from ehrmind.train_common import accumulation_steps
+
+    config = _medcalc_rl()
+    assert (config.generation.prompts_per_step, config.generation.num_generations) == (32, 12)  # EHRMIND
+    steps = accumulation_steps(config, gpus)
+    # The global batch is what the recipe states, whatever the world size: 32 prompts x 12 = 384 completions.
+    assert config.training.per_device_train_batch_size * gpus * steps == 32 * 12
+    warmup = load_config(REPO / "recipes" / "medcalc" / "warmup.yaml", stage="warmup", check_paths=False)
+    assert warmup.training.per_device_train_batch_size * gpus * accumulation_steps(warmup, gpus) == 32
+
+
+def test_micro_batch_need_not_hold_whole_groups_trl_only_needs_the_generation_batch(tmp_path):
+    # Per TRL 1.16 GRPOConfig.__post_init__ (installed source, trl/trainer/grpo_config.py): only
+    # generation_batch_size = per_device x processes x steps_per_generation must be divisible by num_generations.
+    from trl import GRPOConfig
+
+    from ehrmind.train_common import accumulation_steps
+
+    config = _medcalc_rl("training.per_device_train_batch_size=8")  # 8 is not a multiple of 12: accepted
+    steps = accumulation_steps(config, 1)
+    args = GRPOConfig(output_dir=str(tmp_path), per_device_train_batch_size=8, gradient_accumulation_steps=steps,
+                      num_generations=12, use_cpu=True, report_to=[])  # fmt: skip
+    assert args.generation_batch_size == 384
+    with pytest.raises(ValueError, match="divisible by num_generations"):  # what TRL itself rejects
+        GRPOConfig(output_dir=str(tmp_path), per_device_train_batch_size=8, gradient_accumulation_steps=1,
+                   num_generations=12, use_cpu=True, report_to=[])  # fmt: skip
+
+
+def test_global_batch_that_cannot_be_split_is_an_error():
+    from ehrmind.train_common import accumulation_steps
+
+    with pytest.raises(ConfigError, match="not a multiple of training.per_device_train_batch_size"):
+        _medcalc_rl("training.per_device_train_batch_size=7")
+    with pytest.raises(ConfigError, match="both set"):
+        _medcalc_rl("training.gradient_accumulation_steps=4")
+    # 384 completions over 5 GPUs x 8 per device has no whole number of accumulation steps: said at launch.
+    with pytest.raises(ValueError, match="5 processes"):
+        accumulation_steps(_medcalc_rl(), 5)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("off", "off"), ("false", "off"), ("no", "off"), ("on", "colocate"),
+                                               ("true", "colocate"), ("server", "server"), ("auto", "auto")])
+def test_use_vllm_accepts_yaml_booleans(raw, expected):
+    # YAML reads `off` as False: `--set generation.use_vllm=off` was rejected as "not a valid literal".
+    config = load_config(default_recipe("rl"), stage="rl", overrides=parse_overrides([f"generation.use_vllm={raw}"]))
+    assert config.generation.use_vllm == expected
+
+
+def test_vllm_settings_reach_grpo_config(tmp_path):
+    from trl import GRPOConfig
+
+    from ehrmind.rl import grpo_args
+
+    config = _medcalc_rl("generation.use_vllm=server", "generation.vllm_server_host=10.0.0.2",
+                         "generation.vllm_server_port=8123", "generation.vllm_tensor_parallel_size=2",
+                         "generation.vllm_enable_sleep_mode=true")  # fmt: skip
+    args = grpo_args(config, [1.0, 1.0])
+    # max model length = prompt + completion (2048 + 1500), not the model's whole context.
+    assert args["vllm_max_model_length"] == 2048 + 1500
+    assert (args["vllm_mode"], args["vllm_server_host"], args["vllm_server_port"]) == ("server", "10.0.0.2", 8123)
+    assert args["vllm_tensor_parallel_size"] == 2 and args["vllm_enable_sleep_mode"] is True
+    # Every key is a real GRPOConfig field of the installed TRL (a renamed field would fail here, not on a GPU).
+    GRPOConfig(output_dir=str(tmp_path), use_cpu=True, report_to=[], per_device_train_batch_size=12,
+               **{k: v for k, v in args.items() if k != "reward_weights"})  # fmt: skip
+
+
+def test_gpu_extra_pins_vllm_to_trls_supported_range():
+    # TRL's own declaration (installed metadata, `Requires-Dist: vllm<=...,>=...; extra == "vllm"`) is the reference.
+    from importlib.metadata import requires
+
+    import tomllib
+    from packaging.requirements import Requirement
+
+    trl_vllm = next(Requirement(r) for r in requires("trl") if r.startswith("vllm") and 'extra == "vllm"' in r)
+    ours = Requirement(next(d for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+                            ["optional-dependencies"]["gpu"] if d.startswith("vllm")))  # fmt: skip
+    assert ours.specifier == trl_vllm.specifier
+    for version in ("0.22.0", "0.31.0"):
+        assert version in ours.specifier
+    assert "0.33.0" not in ours.specifier  # what `vllm>=0.10` resolved to

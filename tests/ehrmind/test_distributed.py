@@ -28,10 +28,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _launch(stage: str, out: Path, model: Path | None, *sets: str) -> str:
+def _launch(stage: str, out: Path, model: Path | None, *sets: str, processes: int = 2) -> str:
+    launcher = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CPU2),
+                "--main_process_port", str(_free_port())] if processes == 2 else [sys.executable]  # fmt: skip
     cmd = [
-        sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CPU2),
-        "--main_process_port", str(_free_port()),
+        *launcher,
         "-m", "ehrmind", stage, "--out", str(out), *(["--model", str(model)] if model else []),
         "--set", "training.max_steps=2", "--set", "training.logging_steps=1",
         "--set", f"data.max_train_rows={TRAIN_ROWS}", "--set", "training.warmup_ratio=0",
@@ -80,18 +81,32 @@ def _check_run(run: Path, output: str) -> list[dict]:
 def test_rl_with_two_processes(tmp_path):
     out = tmp_path / "runs"
     # No --model and no warm-up run: the demo's tiny model is built under runs/ (by rank 0 only, once).
-    output = _launch(
-        "rl", out, None,
-        "generation.num_generations=2", "training.per_device_train_batch_size=2",
-        "generation.max_completion_length=8",
-    )  # fmt: skip
+    output = _launch("rl", out, None, *RL_BATCH)
     records = _check_run(_one_run(out, "rl"), output)
     tiny = out / "tiny-model"
     assert (tiny / "config.json").exists()
     assert output.count(f"model: {tiny}\n") == 2  # both ranks start from the one model rank 0 built
-    # One prompt per rank per step: two ranks see 2 of the 8 prompts per step, one rank alone would see 1.
+    # prompts_per_step=2 over two ranks (1 completion per micro-batch, accumulation derived: 2): 2 of the 8
+    # prompts per optimizer step, the same as one process below (accumulation 4).
     first = next(r for r in records if r["step"] == 1 and "loss" in r)
     assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
+    assert "4 completions per step (1 per device x 2 accumulation x 2 processes)" in output
+
+
+# The recipe's global batch, not a per-device one: per_device 1 is not a multiple of the group size 2
+# (TRL only needs whole groups per generation batch).
+RL_BATCH = ("generation.num_generations=2", "generation.prompts_per_step=2", "training.per_device_train_batch_size=1",
+            "generation.max_completion_length=8")  # fmt: skip
+
+
+def test_rl_one_process_trains_the_same_global_batch(tmp_path):
+    out = tmp_path / "runs"
+    output = _launch("rl", out, None, *RL_BATCH, processes=1)
+    run = _one_run(out, "rl")
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    first = next(r for r in records if r["step"] == 1 and "loss" in r)
+    assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS), output[-2000:]
+    assert "4 completions per step (1 per device x 4 accumulation x 1 processes)" in output
 
 
 @pytest.mark.flaky(reruns=2)
@@ -104,3 +119,91 @@ def test_warmup_with_two_processes(tiny_model, tmp_path):
     records = _check_run(_one_run(out, "warmup"), output)
     first = next(r for r in records if r["step"] == 1 and "loss" in r)
     assert first["epoch"] == pytest.approx(2 / TRAIN_ROWS)
+
+
+ACCELERATE = sorted((REPO / "recipes" / "accelerate").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", ACCELERATE, ids=lambda p: p.stem)
+def test_every_accelerate_config_saves_weights_the_next_stage_loads(path):
+    """transformers' save_model (trainer.py, 5.x) writes weights under FSDP only for FULL_STATE_DICT, and under
+    ZeRO-3 a loadable file only with zero3_save_16bit_model (else an empty state dict and zero_to_fp32)."""
+    import yaml
+
+    cfg = yaml.safe_load(path.read_text())
+    kind = cfg["distributed_type"]
+    if kind == "FSDP":
+        assert cfg["fsdp_config"]["fsdp_state_dict_type"] == "FULL_STATE_DICT"
+    if kind == "DEEPSPEED" and cfg["deepspeed_config"]["zero_stage"] == 3:
+        assert cfg["deepspeed_config"]["zero3_save_16bit_model"] is True
+    if not cfg.get("use_cpu"):
+        assert cfg["mixed_precision"] == "bf16"  # bf16 compute over ehrmind's fp32 master weights
+
+
+def test_final_save_gathers_a_sharded_fsdp_state_dict():
+    # A user's own SHARDED_STATE_DICT config: save_final switches the plugin to FULL before save_model.
+    from types import SimpleNamespace
+
+    from accelerate.utils import FullyShardedDataParallelPlugin
+
+    from ehrmind.train_common import full_state_dict_on_save, sharding
+
+    plugin = FullyShardedDataParallelPlugin(fsdp_version=2, state_dict_type="SHARDED_STATE_DICT")
+    trainer = SimpleNamespace(accelerator=SimpleNamespace(state=SimpleNamespace(fsdp_plugin=plugin)),
+                              is_fsdp_enabled=True, is_deepspeed_enabled=False)  # fmt: skip
+    assert "FULL_STATE_DICT" not in str(plugin.state_dict_type)
+    full_state_dict_on_save(trainer)
+    assert "FULL_STATE_DICT" in str(plugin.state_dict_type)
+    assert type(plugin.state_dict_config).__name__ == "FullStateDictConfig"
+    assert sharding(trainer) == "fsdp"
+    zero3 = SimpleNamespace(is_fsdp_enabled=False, is_deepspeed_enabled=True, accelerator=SimpleNamespace(
+        state=SimpleNamespace(deepspeed_plugin=SimpleNamespace(zero_stage=3))))
+    zero2 = SimpleNamespace(is_fsdp_enabled=False, is_deepspeed_enabled=True, accelerator=SimpleNamespace(
+        state=SimpleNamespace(deepspeed_plugin=SimpleNamespace(zero_stage=2))))
+    assert (sharding(zero3), sharding(zero2)) == ("zero3", None)
+
+
+def test_curriculum_files_are_written_by_rank_zero_only(tmp_path, monkeypatch):
+    """Every file the curriculum writes goes through runs.on_main_process (rank 0 writes, the others get its
+    result): checked by failing any write made outside it. The stages' training itself is faked here."""
+    import yaml
+
+    from ehrmind import curriculum, runs
+
+    inside = {"depth": 0}
+    real_on_main = runs.on_main_process
+
+    def tracking_on_main(make):
+        inside["depth"] += 1
+        try:
+            return real_on_main(make)
+        finally:
+            inside["depth"] -= 1
+
+    real_write = Path.write_text
+
+    def guarded_write(self, *args, **kwargs):
+        if str(self).startswith(str(tmp_path / "runs" / "curriculum")):
+            assert inside["depth"], f"{self} written outside on_main_process (every rank would write it)"
+        return real_write(self, *args, **kwargs)
+
+    def fake_rl(config, echo=print):
+        run = tmp_path / "runs" / "rl" / config.run_name
+        (run / "final").mkdir(parents=True)
+        (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "reward": 0.5}) + "\n")
+        return run
+
+    monkeypatch.setattr(runs, "on_main_process", tracking_on_main)
+    monkeypatch.setattr(Path, "write_text", guarded_write)
+    monkeypatch.setattr("ehrmind.rl.run_rl", fake_rl)
+    stage = REPO / "recipes" / "medssr" / "stage2_gold.yaml"
+    plan = {"stage": "curriculum", "description": "two gold stages",
+            "overrides": {"output_dir": str(tmp_path / "runs"), "data.train": "bundled", "data.eval": "bundled",
+                          "model.fallback": "tiny", "generation.num_generations": 2,
+                          "generation.prompts_per_step": 2, "training.per_device_train_batch_size": 4},
+            "stages": [{"name": "a", "recipe": str(stage)}, {"name": "b", "recipe": str(stage)}]}  # fmt: skip
+    path = tmp_path / "curriculum.yaml"
+    path.write_text(yaml.safe_dump(plan))
+    cdir = curriculum.run_curriculum(path, echo=lambda *_: None)
+    assert {p.name for p in cdir.iterdir()} >= {"curriculum.yaml", "stages.json", "report.md"}
+    assert len(json.loads((cdir / "stages.json").read_text())) == 2

@@ -127,3 +127,93 @@ def test_evaluate_generate_uses_vllm_for_a_checkpoint_when_available(tiny_model,
     assert paths == [str(tiny_model)]
     off = config.model_copy(update={"generation": config.generation.model_copy(update={"use_vllm": "off"})})
     assert generate(model, tok, PROMPTS, k=1, config=off)[0] != ["v"]
+
+
+def _rl_run(root, tiny_model):
+    """A finished RL run directory trained with the MedCalc recipe (config.yaml + final/ as ehrmind writes them)."""
+    import shutil
+    from pathlib import Path
+
+    from ehrmind.config import dump_config, load_config
+
+    repo = Path(__file__).resolve().parents[2]
+    recipe = load_config(repo / "recipes" / "medcalc" / "rl.yaml", stage="rl", check_paths=False)
+    run = root / "rl" / "run1"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text(dump_config(recipe))
+    shutil.copytree(tiny_model, run / "final")
+    return run
+
+
+def test_eval_takes_generation_rewards_and_dtype_from_the_training_recipe(tiny_model, tmp_path):
+    from ehrmind.config import load_config
+    from ehrmind.evaluate import inherit_training_recipe
+
+    run = _rl_run(tmp_path, tiny_model)
+    config, taken = inherit_training_recipe(load_config(None, stage="eval"), str(run / "final"))
+    g = config.generation
+    # recipes/medcalc/rl.yaml: EHRMIND's 1,500 tokens, T 0.6, top-p 0.95; bf16; its rewards (the `ehrmind` preset).
+    assert (g.max_completion_length, g.temperature, g.top_p, g.max_prompt_length) == (1500, 0.6, 0.95, 2048)
+    assert config.model.dtype == "bf16"
+    assert [r.name for r in config.rewards] == ["ehrmind"]
+    assert taken["from"].endswith("config.yaml") and "generation.temperature" in taken
+    # What the eval recipe or --set states wins.
+    explicit = load_config(None, stage="eval", overrides={"generation": {"temperature": 0.3}})
+    config, _ = inherit_training_recipe(explicit, str(run / "final"))
+    assert config.generation.temperature == 0.3 and config.generation.max_completion_length == 1500
+
+
+def test_eval_uses_every_test_row_by_default():
+    from ehrmind.config import load_config
+    from ehrmind.sample_data import DEMO_CALCULATORS, sample_rows
+    from ehrmind.task_data import load_split
+
+    config = load_config(None, stage="eval")
+    assert config.data.max_eval_rows is None
+    # Recount: every bundled row whose split is "test".
+    assert len(load_split(config.data, "eval")) == sum(r["split"] == "test" for r in sample_rows(
+        calculator_ids=DEMO_CALCULATORS))
+
+
+def test_eval_keeps_the_hf_model_off_the_gpu_while_vllm_generates(tiny_model, tmp_path, monkeypatch):
+    from ehrmind import evaluate, models
+    from ehrmind.config import load_config
+
+    run = _rl_run(tmp_path, tiny_model)
+    calls = []
+
+    def fake_vllm(path, tokenizer, prompts, *, k, **kwargs):
+        calls.append({"path": path, "k": k, **kwargs})
+        return [["<think>x</think><answer>{\"answer\": 1}</answer>"] * k for _ in prompts]
+
+    def no_hf_model(*args, **kwargs):
+        raise AssertionError("the HF model was loaded while vLLM generates")
+
+    monkeypatch.setattr(generation, "vllm_available", lambda: True)
+    monkeypatch.setattr(generation, "_generate_vllm", fake_vllm)
+    monkeypatch.setattr(models, "load_model_and_tokenizer", no_hf_model)
+    config = load_config(None, stage="eval", overrides={"output_dir": str(tmp_path), "eval_samples": 2,
+                                                        "data": {"max_eval_rows": 3}})  # fmt: skip
+    _, metrics = evaluate.run_eval(config, model_path=str(run / "final"), echo=lambda *_: None)
+    assert len(calls) == 1 and calls[0]["path"] == str(run / "final")
+    # vLLM runs in the recipe's dtype, sized for prompt + completion, with the recipe's sampling settings.
+    assert (calls[0]["dtype"], calls[0]["max_model_len"]) == ("bfloat16", 2048 + 1500)
+    assert (calls[0]["max_new_tokens"], calls[0]["temperature"], calls[0]["top_p"]) == (1500, 0.6, 0.95)
+    assert metrics["settings"]["inherited"]["from"].endswith("config.yaml")
+
+
+def test_grade_uses_the_recipes_reward_options():
+    import json
+
+    from ehrmind.evaluate import grade
+
+    gold = {"kind": "integer", "value": 3, "calculator": "centor_mcisaac"}
+    row = {"id": "r", "task": "calc", "prompt": [{"role": "user", "content": "q"}], "gold": json.dumps(gold),
+           "meta": json.dumps({"calculator": "centor_mcisaac"})}  # fmt: skip
+    prefilled = '\nreasoning\n</think>\n<answer>{"answer": 3}</answer>'  # the prompt opened <think>
+    assert grade([row], [[prefilled]])[0]["format_ok"] == [False]
+    options = {"format": {"prefilled_think": True}, "calc_accuracy": {"prefilled_think": True, "correct_score": 1.1}}
+    graded = grade([row], [[prefilled]], options)[0]
+    assert graded["format_ok"] == [True] and graded["correct"] == [True]
+    wrong = prefilled.replace('"answer": 3', '"answer": 2')
+    assert grade([row], [[wrong]], options)[0]["correct"] == [False]

@@ -154,3 +154,50 @@ def test_rl_resume_continues_at_the_right_step(root, warmed, monkeypatch):
     steps = [r["step"] for r in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines()) if "loss" in r]
     assert steps[-2:] == [3, 4]  # the resumed run logged steps 3 and 4, after the crash's 1 and 2
     assert len(list((run_dir.parent).iterdir())) == 1  # resumed in place, not a new run
+
+
+def test_prompts_over_max_prompt_length_are_counted_in_the_report(tiny_model, tmp_path):
+    """Rows whose prompt does not fit are skipped (a cut record would change the gold) and counted in report.md."""
+    from ehrmind.models import load_tokenizer
+    from ehrmind.rl import run_rl
+
+    cfg = config("rl", tmp_path, tiny_model)
+    tok = load_tokenizer(str(tiny_model))
+    rows = load_split(cfg.data, "train")
+    def n_tokens(prompt) -> int:
+        ids = tok.apply_chat_template(prompt, tokenize=True, add_generation_prompt=True)
+        return len(ids["input_ids"] if hasattr(ids, "keys") else ids)
+
+    lengths = sorted(n_tokens(r["prompt"]) for r in rows)
+    limit = lengths[len(lengths) // 2]
+    expected = sum(n > limit for n in lengths)  # recount with the tokenizer itself
+    assert 0 < expected < len(rows)
+    cfg = config("rl", tmp_path, tiny_model, generation={"max_prompt_length": limit, "max_completion_length": 8,
+                                                         "num_generations": 2, "use_vllm": "off"},
+                 training={"max_steps": 1, "per_device_train_batch_size": 2, "logging_steps": 1})  # fmt: skip
+    run = run_rl(cfg, echo=lambda *_: None)
+    report = (run / "report.md").read_text()
+    assert f'"skipped_prompt_over_max_prompt_length": {expected}' in report
+    assert f'"train_rows_used": {len(rows) - expected}' in report
+
+
+def test_reward_stat_counts_do_not_overwrite_trls_fail_metrics(tmp_path):
+    """TRL logs each reward's per-batch `format/fail/<reason>` fraction (via log_metric); the rewards.stats
+    totals are counts under the same names, so metrics.jsonl must keep both, the counts under a prefix."""
+    from types import SimpleNamespace
+
+    from ehrmind.runs import STATS_PREFIX, metrics_callback
+    from rewards import make_reward, stats
+
+    stats.snapshot_and_reset()
+    make_reward("format")(prompts=None, completions=["no tags", "", "<think>a</think><answer>1</answer>", "x"])
+    counts = stats.snapshot()
+    callback = metrics_callback(tmp_path)
+    trl_logs = {"loss": 0.1, "format/fail/missing_answer_tag": 0.25}
+    callback.on_log(None, SimpleNamespace(is_world_process_zero=True, global_step=1, epoch=0.5), None,
+                    logs=dict(trl_logs))  # fmt: skip
+    record = json.loads((tmp_path / "metrics.jsonl").read_text())
+    assert record["format/fail/missing_answer_tag"] == 0.25  # TRL's value, untouched
+    for key, value in counts.items():
+        assert record[f"{STATS_PREFIX}{key}"] == value
+    assert any("/fail/" in k for k in counts)

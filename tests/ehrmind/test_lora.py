@@ -82,3 +82,31 @@ def test_rl_with_lora_starts_from_the_merged_warmup(warmup_run):
 
     model, _ = load_model_and_tokenizer(str(run / "final"))
     assert model.config.model_type == "qwen2"
+
+
+def test_merge_from_the_saved_adapter_equals_the_in_memory_merge(tiny_model, tmp_path):
+    """Under ZeRO-3/FSDP the in-memory parameters are shards, so save_final merges the saved adapter into a
+    fresh copy of the base instead; both merges must give the same weights (peft's in-memory merge is the
+    reference)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from ehrmind.models import load_model_and_tokenizer
+    from ehrmind.train_common import merge_adapter_from_disk
+
+    base, _ = load_model_and_tokenizer(str(tiny_model), dtype="fp32")
+    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"))
+    torch.manual_seed(0)
+    with torch.no_grad():  # a trained adapter: lora_B is zero at init, which would make any merge a no-op
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.05)
+    model.save_pretrained(tmp_path / "adapter")
+    expected = {k: v.clone() for k, v in model.merge_and_unload().state_dict().items()}
+    merge_adapter_from_disk(str(tiny_model), tmp_path / "adapter", tmp_path / "final")
+    merged = _tensors(tmp_path / "final")
+    original = _tensors(tiny_model)
+    moved = [k for k in merged if not torch.equal(merged[k], original[k])]
+    assert moved, "the adapter changed nothing: the test would not see a missing merge"
+    for key, value in merged.items():
+        assert torch.allclose(value, expected[key], atol=1e-6), key
