@@ -107,7 +107,9 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
 
     options = reward_options or {}
     fmt = options.get("format", {})
-    answer_format = (AnswerFormat(strict=bool(fmt.get("strict", False)),
+    if "ehrmind" in options:  # the EHRMIND preset parses strictly: eval reads the format as training paid it
+        fmt = {**fmt, "strict": True, "prefilled_think": options["ehrmind"].get("prefilled_think", False)}
+    answer_format = (AnswerFormat(strict=bool(fmt.get("strict", True)),  # the format reward's default
                                   prefilled_think=bool(fmt.get("prefilled_think", False)))
                      if fmt else DEFAULT_FORMAT)  # fmt: skip
 

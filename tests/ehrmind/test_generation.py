@@ -217,3 +217,21 @@ def test_grade_uses_the_recipes_reward_options():
     assert graded["format_ok"] == [True] and graded["correct"] == [True]
     wrong = prefilled.replace('"answer": 3', '"answer": 2')
     assert grade([row], [[wrong]], options)[0]["correct"] == [False]
+
+
+def test_grade_reads_the_format_as_the_recipes_rewards_did():
+    """Eval parses the format with the options training used: the `ehrmind` preset's prefilled <think>, and
+    the format reward's default strictness when a recipe sets other format options (text after </answer>
+    is a failure in training, so it is one in eval)."""
+    import json
+
+    from ehrmind.evaluate import grade
+
+    gold = {"kind": "integer", "value": 3, "calculator": "centor_mcisaac"}
+    row = {"id": "r", "task": "calc", "prompt": [{"role": "user", "content": "q"}], "gold": json.dumps(gold),
+           "meta": json.dumps({"calculator": "centor_mcisaac"})}  # fmt: skip
+    prefilled = '\nreasoning\n</think>\n<answer>{"answer": 3}</answer>'
+    assert grade([row], [[prefilled]])[0]["format_ok"] == [False]
+    assert grade([row], [[prefilled]], {"ehrmind": {"prefilled_think": True}})[0]["format_ok"] == [True]
+    trailing = prefilled + " hope this helps"
+    assert grade([row], [[trailing]], {"format": {"prefilled_think": True}})[0]["format_ok"] == [False]
