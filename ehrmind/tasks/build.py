@@ -420,8 +420,28 @@ def _write_splits(out: Path, rows: list[dict[str, Any]]) -> None:
     }  # fmt: skip
     for split in SPLITS:
         part = [r for r in rows if r["split"] == split]
-        columns = {name: [r[name] for r in part] for name in schema}  # columns: cheaper than row dicts
+        columns: dict[str, Any] = {name: [r[name] for r in part] for name in schema}  # cheaper than row dicts
+        if all(columns["prompt"]):
+            columns["prompt"] = _prompt_column(columns["prompt"])
         pl.DataFrame(columns, schema=schema).write_parquet(out / f"{split}.parquet")
+
+
+def _prompt_column(prompts: list[list[dict[str, str]]]):
+    """The chat column built from flat role/content columns, regrouped by row: polars converts a list of
+    lists of dicts row by row (~6x slower). Same values and dtype; every prompt must have a message,
+    since the regrouping cannot make an empty list."""
+    import polars as pl
+
+    row = [i for i, messages in enumerate(prompts) for _ in messages]
+    flat = pl.DataFrame(
+        {
+            "row": row,
+            "role": [m["role"] for messages in prompts for m in messages],
+            "content": [m["content"] for messages in prompts for m in messages],
+        },
+        schema={"row": pl.UInt32, "role": pl.Utf8, "content": pl.Utf8},
+    )
+    return flat.group_by("row", maintain_order=True).agg(prompt=pl.struct("role", "content"))["prompt"]
 
 
 def _write_json(path: Path, obj: dict[str, Any]) -> None:
