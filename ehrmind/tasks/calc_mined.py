@@ -231,8 +231,10 @@ def build_calc(
             continue
         found = candidates(events, plan)
         out.count(f"candidates:{calc_id}", found.height)
-        for (subject,), part in found.group_by("subject_id", maintain_order=True):
-            rows = part.to_dicts()
+        by_subject: dict[Any, list[dict[str, Any]]] = {}  # in order of first row, as group_by(maintain_order)
+        for row in found.to_dicts():  # one conversion: a polars group per subject costs ~1 ms each
+            by_subject.setdefault(row["subject_id"], []).append(row)
+        for subject, rows in by_subject.items():
             primary = spread(rows, per_patient)
             spare = [i for i in spread(rows, SPARE_FACTOR * per_patient) if i not in primary]
             chosen.append((plan, str(subject), [rows[i] for i in primary + spare]))
