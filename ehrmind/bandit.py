@@ -3,7 +3,7 @@
     from ehrmind.bandit import make_sampler, LossDecrease
     sampler = make_sampler("exp3", ["guidelines", "notes"], seed=0)
     arm = sampler.choose()                        # which source the next batch comes from
-    sampler.update(arm, reward)                   # reward: that source's relative loss decrease
+    sampler.update(arm, reward)                   # reward: that source's loss decrease
     sampler.shares()                              # current sampling probability of each source
 
 Why: Citrus (arXiv:2502.18274) chooses the share of each continued-pre-training source online, as a
@@ -24,6 +24,7 @@ import random
 from collections.abc import Sequence
 
 MIXES = ("fixed", "exp3", "thompson")
+FIRST_PULLS = 2  # a bandit pulls every source this often, in turn, before it chooses: a reward needs 2 losses
 
 
 class FixedMix:
@@ -57,7 +58,8 @@ class Exp3:
     p_i = (1 - gamma) * softmax(log_w)_i + gamma / K; after pulling arm i with reward r,
     log_w_i += eta * r / p_i. Every update first multiplies all log-weights by `discount` (1 = classic
     EXP3), which keeps the sampler responsive when rewards drift, as loss decreases do during training.
-    Rewards are expected in [-1, 1] (the relative loss decrease, clipped)."""
+    Rewards are expected in [-1, 1] (`LossDecrease`, clipped). The first FIRST_PULLS rounds visit every
+    source in turn, so no source is judged on the 0 its first, reward-less pull gives."""
 
     def __init__(self, names: Sequence[str], *, eta: float = 0.1, gamma: float = 0.1, discount: float = 1.0,
                  seed: int = 0) -> None:
@@ -72,6 +74,7 @@ class Exp3:
         self.names = list(names)
         self.eta, self.gamma, self.discount = eta, gamma, discount
         self._log_w = [0.0] * len(names)
+        self._pulls = [0] * len(names)
         self._rng = random.Random(seed)
 
     def shares(self) -> list[float]:
@@ -82,9 +85,11 @@ class Exp3:
         return [(1 - self.gamma) * e / total + self.gamma / k for e in exp]
 
     def choose(self) -> int:
-        return self._rng.choices(range(len(self._log_w)), weights=self.shares())[0]
+        first = _first_round(self._pulls)
+        return first if first is not None else self._rng.choices(range(len(self._log_w)), weights=self.shares())[0]
 
     def update(self, arm: int, reward: float) -> None:
+        self._pulls[arm] += 1
         p = self.shares()[arm]
         self._log_w = [w * self.discount for w in self._log_w]
         self._log_w[arm] += self.eta * _clip(reward) / p
@@ -95,7 +100,8 @@ class Thompson:
 
     Each arm keeps a discounted count n and mean m of its rewards; to choose, draw m + sigma/sqrt(n + 1) * z
     per arm and take the largest. `shares` are the probabilities of each arm winning that draw, estimated
-    by `share_draws` draws from a separate generator (so logging does not change which arms are chosen)."""
+    by `share_draws` draws from a separate generator (so logging does not change which arms are chosen).
+    The first FIRST_PULLS rounds visit every source in turn."""
 
     def __init__(self, names: Sequence[str], *, sigma: float = 0.1, discount: float = 1.0, share_draws: int = 512,
                  seed: int = 0) -> None:
@@ -109,6 +115,7 @@ class Thompson:
         self.sigma, self.discount, self.share_draws = sigma, discount, share_draws
         self._n = [0.0] * len(names)
         self._mean = [0.0] * len(names)
+        self._pulls = [0] * len(names)
         self._rng = random.Random(seed)
         self._share_rng = random.Random(seed + 1)
 
@@ -123,30 +130,44 @@ class Thompson:
         return [w / self.share_draws for w in wins]
 
     def choose(self) -> int:
-        return self._draw(self._rng)
+        first = _first_round(self._pulls)
+        return first if first is not None else self._draw(self._rng)
 
     def update(self, arm: int, reward: float) -> None:
+        self._pulls[arm] += 1
         self._n = [n * self.discount for n in self._n]
         self._n[arm] += 1.0
         self._mean[arm] += (_clip(reward) - self._mean[arm]) / self._n[arm]
 
 
 class LossDecrease:
-    """The bandit's reward: a source's relative loss decrease since it was last trained on.
+    """The bandit's reward: how much a source's training loss fell since that source was last trained on.
 
-    reward = (previous - current) / previous, clipped to [-1, 1]; the first observation of a source gives 0
-    (nothing to compare with). Relative, so sources with different loss levels are compared fairly."""
+    raw = previous - current, in nats per token (every source goes through the same tokenizer and model, so
+    the numbers compare across sources); the first observation of a source gives 0 (nothing to compare
+    with). Absolute, not relative: near a loss of 0 a relative change is dominated by noise. With
+    `normalise` (the default) raw is divided by twice the running mean |raw| over all sources (exponential
+    average, `decay`), so an average decrease pays 0.5 and twice the average pays 1 whatever the scale:
+    decreases shrink by orders of magnitude during training, and a fixed learning rate `eta` would otherwise
+    stall. The result is clipped to [-1, 1]."""
 
-    def __init__(self, n_sources: int) -> None:
+    def __init__(self, n_sources: int, *, normalise: bool = True, decay: float = 0.9) -> None:
         self._last: list[float | None] = [None] * n_sources
+        self.normalise, self.decay = normalise, decay
+        self._scale: float | None = None
 
     def __call__(self, arm: int, loss: float) -> float:
         if not math.isfinite(loss):
             raise ValueError(f"source {arm}: loss is {loss}; training diverged (lower the learning rate)")
         previous, self._last[arm] = self._last[arm], loss
-        if previous is None or previous <= 0:
+        if previous is None:
             return 0.0
-        return _clip((previous - loss) / previous)
+        raw = previous - loss
+        if not self.normalise:
+            return _clip(raw)
+        size = abs(raw)
+        self._scale = size if self._scale is None else self.decay * self._scale + (1 - self.decay) * size
+        return _clip(raw / (2 * self._scale)) if self._scale > 0 else 0.0
 
 
 def make_sampler(mix: str, names: Sequence[str], *, weights: Sequence[float] | None = None, seed: int = 0,
@@ -160,6 +181,12 @@ def make_sampler(mix: str, names: Sequence[str], *, weights: Sequence[float] | N
     if mix == "thompson":
         return Thompson(names, sigma=sigma, discount=discount, seed=seed)
     raise ValueError(f"mix {mix!r}: use one of fixed, bandit (= exp3), exp3, thompson")
+
+
+def _first_round(pulls: list[int]) -> int | None:
+    """The least-pulled source while some source has fewer than FIRST_PULLS pulls, else None."""
+    least = min(range(len(pulls)), key=pulls.__getitem__)
+    return least if pulls[least] < FIRST_PULLS else None
 
 
 def _clip(x: float) -> float:

@@ -115,15 +115,28 @@ def test_same_seed_same_choices():
     assert picks(7) == picks(7)
 
 
-def test_loss_decrease_reward():
-    reward = LossDecrease(2)
+def test_loss_decrease_reward_raw():
+    reward = LossDecrease(2, normalise=False)
     assert reward(0, 2.0) == 0.0  # first sight of a source: nothing to compare with
-    assert reward(0, 1.5) == pytest.approx(0.25)  # (2.0 - 1.5) / 2.0
+    assert reward(0, 1.5) == pytest.approx(0.5)  # 2.0 - 1.5
     assert reward(1, 4.0) == 0.0  # per source: source 1 has its own history
-    assert reward(0, 3.0) == pytest.approx(-1.0)  # (1.5 - 3.0) / 1.5 = -1.0
+    assert reward(0, 1.75) == pytest.approx(-0.25)  # the loss rose: 1.5 - 1.75
     assert reward(0, 9.0) == -1.0  # clipped
     with pytest.raises(ValueError, match="diverged"):
         reward(1, float("nan"))
+
+
+def test_loss_decrease_reward_normalised_by_its_running_magnitude():
+    reward = LossDecrease(2, decay=0.5)
+    reward(0, 2.0), reward(1, 2.0)
+    # raw 0.5 (2.0 -> 1.5); scale starts at 0.5, so 0.5 / (2 * 0.5) = 0.5: an average decrease pays 0.5
+    assert reward(0, 1.5) == pytest.approx(0.5)
+    # raw 0.02 (2.0 -> 1.98); scale = 0.5 * 0.5 + 0.5 * 0.02 = 0.26; 0.02 / 0.52 = 0.0384615
+    assert reward(1, 1.98) == pytest.approx(0.02 / 0.52)
+    # the same tiny decreases later in training pay as much once they are the norm
+    late = LossDecrease(1, decay=0.5)
+    late(0, 1.0)
+    assert late(0, 0.999) == pytest.approx(0.5)
 
 
 def test_make_sampler_names():
