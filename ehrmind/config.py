@@ -105,6 +105,9 @@ class WarmupMix(_Strict):
     worked_solutions: bool = True  # every training row with a renderable solution
     rationales_jsonl: str | None = None  # user-provided {prompt, rationale, answer} rows
     task_rubrics: bool = True
+    instructions_jsonl: str | None = None  # plain instruction rows {prompt, response} (e.g. Citrus SFT stages 1-2)
+    templates_jsonl: str | None = None  # thought templates from `ehrmind templates` (MedCritical stage 1)
+    templates_in: Literal["prompt", "target"] = "prompt"  # where a row's template goes: its prompt or its <think>
 
 
 class PreferConfig(_Strict):
@@ -195,6 +198,10 @@ def load_config(
         from ehrmind.curriculum import validate_curriculum
 
         return validate_curriculum(path, overrides, check_paths=check_paths)
+    if stage == "warmup_stages":  # a staged SFT recipe: every stage's warm-up config is checked
+        from ehrmind.staged_warmup import validate_stages
+
+        return validate_stages(path, overrides, check_paths=check_paths)
     source = str(path) if path else f"default {stage} config"
     raw: dict[str, Any] = {}
     if path:
@@ -250,6 +257,10 @@ def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
                 problems.append(f"data.{field}: path {value!r} does not exist (run `ehrmind data build` first)")
         if config.warmup.rationales_jsonl and not Path(config.warmup.rationales_jsonl).exists():
             problems.append(f"warmup.rationales_jsonl: {config.warmup.rationales_jsonl!r} does not exist")
+        for field in ("instructions_jsonl", "templates_jsonl"):
+            value = getattr(config.warmup, field)
+            if value and not Path(value).exists():
+                problems.append(f"warmup.{field}: {value!r} does not exist")
         if config.model.path and not config.model.allow_download:
             p = Path(config.model.path)
             if not (p / "config.json").exists():

@@ -7,7 +7,7 @@ Why: Citrus continues pre-training on medical text from several sources (web dat
 literature) and picks each source's share online as a multi-armed bandit with the training loss as the
 signal, instead of fixing the mix by hand. Here every optimizer step trains one batch drawn from one
 source; the sampler (`ehrmind.bandit`: fixed weights, EXP3 or Thompson sampling) chooses the source and
-is paid that source's relative loss decrease since it was last chosen. The shares over time go to
+is paid that source's loss decrease since it was last chosen. The shares over time go to
 metrics.jsonl (`share/<source>`) and to a plot in the report.
 
 Sources are local only: a .txt/.md file (one document), a .jsonl file (one document per line, text in
