@@ -9,13 +9,14 @@ writes one template per task family (a calculator id, else the task name): the p
 (which values to find, which units to convert, which formula or criteria to apply, how to check), never
 the answer. The teacher sees the family's knowledge card, never a patient row, and every template is
 checked against the gold of every row of its family (`leaks`); a leaking or empty template is rejected and
-regenerated up to `retries` times, and each rejection is counted by reason in the manifest. The warm-up
+the next sampled candidate is tried (`--samples` per round, `--rounds` rounds), and each rejection is
+counted by reason in the manifest. The warm-up
 then puts each worked solution's family template in the prompt (`templates_in: prompt`, guidance) or at the
 start of its <think> block (`target`), and its report counts how many examples used one.
 
 Leak rules (explicit, no model judgement): an <answer> block; for numeric golds, a number within the
 row's tolerance of the gold that is not already in the calculator's card (formula constants and point
-values are knowledge, not answers); the gold date; the gold (weeks, days); for labels, a sentence that
+values are knowledge, not answers; step numbers such as a line starting "2." or "Step 3" are skipped); the gold date; the gold (weeks, days); for labels, a sentence that
 states the gold label as the answer ("answer is X", "answer: X").
 """
 
@@ -29,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+# Step numbers (a line starting "1." or "2)", or "Step 3") order the plan; they are not values, so the leak
+# check skips them. Only at a line start: "the score is 3." mid-line is a value and is checked.
+STEP_MARKER = re.compile(r"^\s*\d+[.)](?=\s|$)|\bstep\s+\d+\b", re.IGNORECASE | re.MULTILINE)
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 WEEKS_DAYS = re.compile(r"(\d+)\s*(?:weeks?|wks?|w)\W{0,5}(?:and\s+)?(\d+)\s*(?:days?|d)\b", re.IGNORECASE)
 PLAN_REQUEST = (
@@ -70,7 +74,7 @@ def teacher_prompt(family: str, rows: list[dict[str, Any]]) -> list[dict[str, st
 
 
 def _numbers(text: str) -> list[float]:
-    return [float(x) for x in NUMBER.findall(text)]
+    return [float(x) for x in NUMBER.findall(STEP_MARKER.sub(" ", text))]
 
 
 def leaks(template: str, golds: list[dict[str, Any]], card: str = "") -> list[str]:
@@ -104,11 +108,14 @@ def leaks(template: str, golds: list[dict[str, Any]], card: str = "") -> list[st
 
 def build_templates(
     rows: list[dict[str, Any]],
-    generate: Callable[[list[list[dict[str, str]]]], list[str]],
+    generate: Callable[[list[list[dict[str, str]]]], list[list[str]]],
     *,
-    retries: int = 3,
+    rounds: int = 2,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One checked template per family: (templates, report). `generate` maps chat prompts to one text each."""
+    """One checked template per family: (templates, report).
+
+    `generate` maps chat prompts to candidate texts (one list per prompt); each family takes its first clean
+    candidate, and families with none go to the next of `rounds` rounds. Every rejected candidate is counted."""
     by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_family[template_family(row)].append(row)
@@ -118,28 +125,31 @@ def build_templates(
     attempts: Counter = Counter()
     rejected: Counter = Counter()
     templates: list[dict[str, Any]] = []
-    for _ in range(retries + 1):
+    for _ in range(rounds):
         if not pending:
             break
-        texts = generate([teacher_prompt(f, by_family[f]) for f in pending])
+        candidates = generate([teacher_prompt(f, by_family[f]) for f in pending])
         still = []
-        for family, text in zip(pending, texts, strict=True):
-            attempts[family] += 1
-            text = (text or "").strip()
-            reasons = ["empty"] if not text else leaks(text, golds[family], cards[family])
-            if reasons:
+        for family, texts in zip(pending, candidates, strict=True):
+            for text in texts:
+                attempts[family] += 1
+                text = (text or "").strip()
+                reasons = ["empty"] if not text else leaks(text, golds[family], cards[family])
+                if not reasons:
+                    templates.append({"family": family, "template": text, "attempts": attempts[family],
+                                      "rows": len(by_family[family])})
+                    break
                 rejected.update(reasons)
+            else:
                 still.append(family)
-                continue
-            templates.append({"family": family, "template": text, "attempts": attempts[family],
-                              "rows": len(by_family[family])})
         pending = still
     report = {
         "families": len(by_family),
         "written": len(templates),
+        "candidates": sum(attempts.values()),
         "rejected": sum(rejected.values()),
         "rejected_by_reason": dict(rejected),
-        "no_template": pending,  # every attempt leaked or was empty
+        "no_template": pending,  # every candidate leaked or was empty
         "rows": len(rows),
     }
     return templates, report
