@@ -121,3 +121,25 @@ def test_config_problems_are_listed_before_any_model_loads(tmp_path):
     assert "used twice" in text and "does not exist" in text
     with pytest.raises(ConfigError, match="no sources"):
         load_config(default_recipe("pretrain"), stage="pretrain")
+
+
+@pytest.mark.parametrize("command", ["pretrain", "templates"])
+def test_new_commands_teach_with_an_example(command):
+    from typer.testing import CliRunner
+
+    from ehrmind import cli
+
+    cli._mount_subcommands()
+    result = CliRunner().invoke(cli.app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+
+
+def test_pretrain_command_rejects_a_bad_corpus_option(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "ehrmind", "pretrain", "--corpus", "no-equals-sign", "--out",
+                             str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "NAME=VALUE" in result.stdout and "Traceback" not in result.stdout + result.stderr
