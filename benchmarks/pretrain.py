@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# benchmarks/calculators.py would shadow the `calculators` package: drop this script's folder from the path.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 SOURCES = {"cards": REPO / "examples" / "corpus" / "cards", "notes": REPO / "examples" / "corpus" / "notes.jsonl"}
 
 

@@ -164,8 +164,9 @@ def run_pretrain(config: RunConfig, *, echo=print) -> Path:
         model.gradient_checkpointing_enable()
     model.to(device).train()
     bf16 = use_bf16(config) and device == "cuda"
+    # fused AdamW (one kernel for all parameters) is what transformers' Trainer uses by default, on CPU too
     optimizer = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=t.learning_rate,
-                                  weight_decay=t.weight_decay)
+                                  weight_decay=t.weight_decay, fused=True)
     scheduler = get_scheduler(t.lr_scheduler_type, optimizer, num_warmup_steps=int(t.warmup_ratio * t.max_steps),
                               num_training_steps=t.max_steps)
     sampler = make_sampler(p.mix, names, weights=[s.weight for s in p.corpus], seed=t.seed, eta=p.eta,
