@@ -102,6 +102,7 @@ def test_bad_template_file_names_the_line(tmp_path):
 
 
 def test_templates_command_with_the_tiny_teacher_then_warmup_uses_them(tmp_path, tiny_model):
+    import torch
     from typer.testing import CliRunner
 
     from ehrmind import cli
@@ -109,6 +110,7 @@ def test_templates_command_with_the_tiny_teacher_then_warmup_uses_them(tmp_path,
     from ehrmind.warmup import run_warmup
 
     cli._mount_subcommands()
+    torch.manual_seed(0)  # the tiny teacher samples; fix what it writes whatever ran before this test
     out = tmp_path / "templates.jsonl"
     result = CliRunner().invoke(cli.app, ["templates", "--teacher", str(tiny_model), "--data", "bundled", "--out",
                                           str(out), "--max-new-tokens", "24", "--samples", "2", "--rounds", "2",
