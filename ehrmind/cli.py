@@ -90,8 +90,12 @@ def warmup(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = Non
 
     Example: ehrmind warmup --config recipes/medcalc/warmup.yaml --model /models/Qwen2.5-3B-Instruct
     """
+    from ehrmind.staged_warmup import run_if_staged  # `stage: warmup_stages` recipes run stage by stage
     from ehrmind.warmup import run_warmup
 
+    if config is not None and run_if_staged(config, model, data, out, set_, resume, trust_remote_code,
+                                            allow_download, dry_run, echo=console.print):
+        return
     cfg = _load("warmup", config, model, data, out, set_, trust_remote_code, allow_download)
     run_warmup(cfg, dry_run=dry_run, resume=resume, echo=console.print)
 

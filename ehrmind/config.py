@@ -135,6 +135,9 @@ class WarmupMix(_Strict):
     # Text that opens every reasoning answer in the prompt (EHRMIND: "Let me solve this step by step.\n<think>");
     # the model learns to continue after it. RL and eval rewards then need `prefilled_think: true`.
     prefill: str | None = None
+    instructions_jsonl: str | None = None  # plain instruction rows {prompt, response} (e.g. Citrus SFT stages 1-2)
+    templates_jsonl: str | None = None  # thought templates from `ehrmind templates` (MedCritical stage 1)
+    templates_in: Literal["prompt", "target"] = "prompt"  # where a row's template goes: its prompt or its <think>
 
 
 class PreferConfig(_Strict):
@@ -148,8 +151,29 @@ class PreferConfig(_Strict):
     max_length: int = Field(default=1024, ge=16)  # prompt + completion tokens
 
 
+class CorpusSource(_Strict):
+    """One local text source for continued pre-training: a .txt/.md file, a .jsonl file, or a folder of them."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    path: str
+    weight: float = Field(default=1.0, ge=0)  # the share under `mix: fixed` (normalised over sources)
+    text_field: str = "text"  # JSONL: the field holding the text
+
+
+class PretrainConfig(_Strict):
+    """Continued pre-training (`ehrmind pretrain`): packed causal-LM training with an online source mix."""
+
+    corpus: list[CorpusSource] = Field(default_factory=list)
+    mix: Literal["fixed", "bandit", "exp3", "thompson"] = "bandit"  # bandit = exp3
+    block_size: int = Field(default=512, ge=8)  # tokens per packed training sequence
+    eta: float = Field(default=0.1, gt=0)  # exp3: learning rate on importance-weighted rewards
+    gamma: float = Field(default=0.1, gt=0, le=1)  # exp3: share spread uniformly (exploration)
+    sigma: float = Field(default=0.1, gt=0)  # thompson: prior scale of a source's mean reward
+    discount: float = Field(default=1.0, gt=0, le=1)  # both: evidence fades by this factor per step
+
+
 class RunConfig(_Strict):
-    stage: Literal["warmup", "rl", "eval", "prefer"]
+    stage: Literal["warmup", "rl", "eval", "prefer", "pretrain"]
     output_dir: str = "runs"
     run_name: str | None = None  # default: a timestamp
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -163,6 +187,7 @@ class RunConfig(_Strict):
     eval_samples: int = Field(default=1, ge=1)  # eval: k samples per row for pass@k
     report: bool = True
     prefer: PreferConfig = Field(default_factory=PreferConfig)
+    pretrain: PretrainConfig = Field(default_factory=PretrainConfig)  # stage: pretrain
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -203,6 +228,10 @@ def load_config(
         from ehrmind.curriculum import validate_curriculum
 
         return validate_curriculum(path, overrides, check_paths=check_paths)
+    if stage == "warmup_stages":  # a staged SFT recipe: every stage's warm-up config is checked
+        from ehrmind.staged_warmup import validate_stages
+
+        return validate_stages(path, overrides, check_paths=check_paths)
     source = str(path) if path else f"default {stage} config"
     raw: dict[str, Any] = {}
     if path:
@@ -261,12 +290,18 @@ def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
                 problems.append(f"data.{field}: path {value!r} does not exist (run `ehrmind data build` first)")
         if config.warmup.rationales_jsonl and not Path(config.warmup.rationales_jsonl).exists():
             problems.append(f"warmup.rationales_jsonl: {config.warmup.rationales_jsonl!r} does not exist")
+        for field in ("instructions_jsonl", "templates_jsonl"):
+            value = getattr(config.warmup, field)
+            if value and not Path(value).exists():
+                problems.append(f"warmup.{field}: {value!r} does not exist")
         if config.model.path and not config.model.allow_download:
             p = Path(config.model.path)
             if not (p / "config.json").exists():
                 problems.append(
                     f"model.path: {config.model.path!r} is not a local checkpoint directory (no config.json)"
                 )
+    if config.stage == "pretrain":
+        problems.extend(_pretrain_problems(config, check_paths))
     problems.extend(_batch_problems(config))
     return problems
 
@@ -299,6 +334,20 @@ def global_batch(config: RunConfig) -> int | None:
         g = config.generation
         return g.prompts_per_step * g.num_generations if g.prompts_per_step else None
     return config.training.global_batch_size
+
+
+def _pretrain_problems(config: RunConfig, check_paths: bool) -> list[str]:
+    sources = config.pretrain.corpus
+    # A recipe may leave the sources to --corpus: an empty list is a problem only when the run is about to start.
+    problems = [] if sources or not check_paths else [
+        "pretrain.corpus: no sources; pass --corpus NAME=PATH (a text/JSONL file or folder)"]
+    names = [s.name for s in sources]
+    problems += [f"pretrain.corpus: source name {n!r} is used twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    if check_paths:
+        problems += [f"pretrain.corpus.{s.name}: path {s.path!r} does not exist" for s in sources if not Path(s.path).exists()]
+    if config.pretrain.mix == "fixed" and sources and not any(s.weight > 0 for s in sources):
+        problems.append("pretrain.corpus: every weight is 0; give at least one source a weight > 0")
+    return problems
 
 
 def dump_config(config: RunConfig) -> str:

@@ -7,7 +7,10 @@ Four sources, each rendered from a declaration rather than written by hand:
     in the answer format (calculator rows carry `meta.inputs`; MedCalc-Bench rows carry the rationale the
     build already rendered, `meta.rationale`, with the gold value);
 (c) user-provided rationales (JSONL with prompt, rationale, answer), e.g. teacher-written explanations;
-(d) task rubrics: the trial-eligibility scale and EHRSHOT label definitions.
+(d) task rubrics: the trial-eligibility scale and EHRSHOT label definitions;
+(e) plain instruction rows {prompt, response} (Citrus's general / complex instruction stages);
+and, optionally, a teacher's thought template per task family in the worked solutions' prompts or targets
+(MedCritical stage 1, `ehrmind templates`; counted as `with_template` / `without_template`).
 Every example is a conversational prompt-completion pair, so SFTTrainer trains on the completion only.
 With a prefill (EHRMIND: "Let me solve this step by step.\n<think>") the examples become text pairs whose
 prompt is the chat-rendered prompt plus the prefill, so the model learns to continue *after* it.
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.config import WarmupMix
+from ehrmind.templates import apply_templates, template_family
 
 TRIAL_RUBRIC = (
     "Trial eligibility is graded on three levels: 'eligible' (the patient meets the inclusion criteria and "
@@ -190,6 +194,24 @@ def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
     return out
 
 
+def instructions(path: str) -> list[dict[str, Any]]:
+    """Plain instruction rows {prompt, response}: the completion is the response as written (no answer format)."""
+    out = []
+    for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k].strip()
+                                                 for k in ("prompt", "response")):
+            raise ValueError(f"{path}:{lineno}: each line needs non-empty text fields prompt and response")
+        out.append({"prompt": [{"role": "user", "content": item["prompt"]}],
+                    "completion": _assistant(item["response"]), "source": "instruction"})
+    return out
+
+
 def build_mix(rows: list[dict[str, Any]], mix: WarmupMix, seed: int) -> tuple[list[dict[str, Any]], Counter]:
     """The SFT examples and a count per source (and of rows skipped for lack of a solution)."""
     counts: Counter = Counter()
@@ -201,7 +223,7 @@ def build_mix(rows: list[dict[str, Any]], mix: WarmupMix, seed: int) -> tuple[li
                 counts["skipped_no_solution"] += 1
                 continue
             examples.append({"prompt": row["prompt"], "completion": _assistant(solution), "source": "worked_solution",
-                             "task": row["task"]})
+                             "task": row["task"], "family": template_family(row)})
     calc_ids = sorted({_json(r.get("meta")).get("calculator") for r in rows} - {None})
     if mix.knowledge_cards:
         examples.extend(knowledge_cards(calc_ids, mix.knowledge_cards, seed))
@@ -209,6 +231,10 @@ def build_mix(rows: list[dict[str, Any]], mix: WarmupMix, seed: int) -> tuple[li
         examples.extend(user_rationales(mix.rationales_jsonl))
     if mix.task_rubrics:
         examples.extend(rubrics({r["task"] for r in rows}))
+    if mix.instructions_jsonl:
+        examples.extend(instructions(mix.instructions_jsonl))
+    if mix.templates_jsonl:  # MedCritical stage 1: the teacher's thought template of each row's family
+        counts.update(apply_templates(examples, mix.templates_jsonl, mix.templates_in))
     for ex in examples:
         counts[ex["source"]] += 1
     random.Random(seed).shuffle(examples)

@@ -1,13 +1,16 @@
-"""Commands for the seed papers' recipes: `synthesize`, `pseudo-label` and `prefer build|train`.
+"""Commands for the seed papers' recipes: `synthesize`, `pseudo-label`, `prefer build|train`, `pretrain`, `templates`.
 
     ehrmind synthesize --calculators meld_na,bmi,centor_mcisaac --n 500 --rare-share 0.2 --out runs/medssr/synth
     ehrmind pseudo-label --data runs/medssr/synth --model runs/warmup/<run>/final --n 8 --out runs/medssr/pseudo
     ehrmind rl --config recipes/medssr/curriculum.yaml        # stage 1 on pseudo-labels, stage 2 on gold rows
     ehrmind prefer build --data runs/medssr/synth --model runs/rl/<run>/final --out runs/pairs.jsonl
     ehrmind prefer train --pairs runs/pairs.jsonl --config recipes/prefer/simpo.yaml
+    ehrmind pretrain --corpus cards=examples/corpus/cards --corpus notes=examples/corpus/notes.jsonl --mix bandit
+    ehrmind templates --teacher /models/Qwen2.5-72B-Instruct --data runs/data/mimic --out runs/templates.jsonl
 
-The logic lives in `ehrmind.synthesize`, `ehrmind.pseudo_label`, `ehrmind.curriculum`, `ehrmind.prefer` and
-`ehrmind.prefer_train`; this module parses options. `register(app)` mounts them on the main app.
+The logic lives in `ehrmind.synthesize`, `ehrmind.pseudo_label`, `ehrmind.curriculum`, `ehrmind.prefer`,
+`ehrmind.prefer_train`, `ehrmind.pretrain` and `ehrmind.templates`; this module parses options.
+`register(app)` mounts them on the main app.
 """
 
 from __future__ import annotations
@@ -193,6 +196,109 @@ def prefer_train_cmd(
     console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
 
 
+def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ValueError(f"{what} {item!r}: write NAME=VALUE, e.g. {what} notes=examples/corpus/notes.jsonl")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def pretrain_cmd(
+    corpus: Annotated[
+        list[str] | None,
+        typer.Option("--corpus", help="A source as NAME=PATH (text/.md file, .jsonl with a text field, or a folder); repeat."),
+    ] = None,
+    mix: Annotated[
+        str | None, typer.Option("--mix", help="bandit (= exp3), exp3, thompson, or fixed (weights from --weight).")
+    ] = None,
+    weight: Annotated[
+        list[str] | None, typer.Option("--weight", help="NAME=W: a source's weight under --mix fixed; repeat.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Recipe (default: the tiny-model demo; real: recipes/citrus/cpt.yaml).")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Local checkpoint to continue training.")] = None,
+    out: Annotated[str | None, typer.Option("--out", help="Runs root directory (default: runs).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override any field: --set training.max_steps=200")
+    ] = None,
+    trust_remote_code: Trust = False,
+) -> None:
+    """Continued pre-training on local text with a bandit (or fixed) mix over sources (Citrus).
+
+    Example: ehrmind pretrain --corpus cards=examples/corpus/cards --corpus notes=examples/corpus/notes.jsonl --mix bandit
+    """
+    import yaml
+
+    from ehrmind.cli import default_recipe
+    from ehrmind.config import deep_merge, load_config, parse_overrides
+    from ehrmind.pretrain import run_pretrain
+
+    recipe = config or default_recipe("pretrain")
+    raw = yaml.safe_load(recipe.read_text()) if recipe.exists() else {}
+    sources = {s["name"]: dict(s) for s in ((raw or {}).get("pretrain") or {}).get("corpus") or []}
+    for name, path in _pairs(corpus, "--corpus").items():  # --corpus replaces a recipe source of that name
+        sources[name] = {**sources.get(name, {}), "name": name, "path": path}
+    for name, value in _pairs(weight, "--weight").items():
+        if name not in sources:
+            raise ValueError(f"--weight {name}=...: no source named {name!r} (sources: {', '.join(sources) or 'none'})")
+        try:
+            sources[name]["weight"] = float(value)
+        except ValueError:
+            raise ValueError(f"--weight {name}={value!r}: the weight must be a number") from None
+    overrides: dict = {"pretrain": {"corpus": list(sources.values())}}
+    if mix:
+        overrides["pretrain"]["mix"] = mix
+    if model:
+        overrides["model"] = {"path": model}
+    if out:
+        overrides["output_dir"] = out
+    if trust_remote_code:
+        overrides = deep_merge(overrides, {"model": {"trust_remote_code": True}})
+    overrides = deep_merge(overrides, parse_overrides(set_ or []))
+    cfg = load_config(recipe, stage="pretrain", overrides=overrides)
+    run_dir = run_pretrain(cfg, echo=console.print)
+    console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
+
+
+def templates_cmd(
+    teacher: Annotated[str, typer.Option("--teacher", help="Local teacher checkpoint that writes the templates.")],
+    data: Annotated[str, typer.Option("--data", help="Task rows (directory, file, or 'bundled'); their train split.")],
+    out: Annotated[Path, typer.Option("--out", help="templates.jsonl to write (manifest beside it).")],
+    samples: Annotated[int, typer.Option("--samples", help="Candidates sampled per family and round.")] = 2,
+    rounds: Annotated[int, typer.Option("--rounds", help="Rounds for families whose candidates all leaked.")] = 2,
+    max_rows: MaxRows = None,
+    max_new_tokens: MaxNew = 512,
+    temperature: Temp = 0.7,
+    trust_remote_code: Trust = False,
+) -> None:
+    """A teacher writes one thought template (the reasoning plan, never the answer) per calculator / task (MedCritical).
+
+    Templates that contain a row's gold are rejected and resampled; the manifest counts why.
+    Example: ehrmind templates --teacher /models/Qwen2.5-72B-Instruct --data runs/data/mimic --out runs/templates.jsonl
+    """
+    from ehrmind.config import DataConfig
+    from ehrmind.sampling import Sampler
+    from ehrmind.task_data import load_split
+    from ehrmind.templates import build_templates, write_templates
+
+    if samples < 1 or rounds < 1:
+        raise ValueError(f"--samples {samples} --rounds {rounds}: both must be at least 1")
+    rows = load_split(DataConfig(train=data, max_train_rows=max_rows), "train")
+    sampler = Sampler(teacher, max_new_tokens=max_new_tokens, temperature=temperature,
+                      trust_remote_code=trust_remote_code)  # fmt: skip
+    templates, report = build_templates(rows, lambda prompts: sampler.sample(prompts, k=samples), rounds=rounds)
+    settings = {"teacher": teacher, "data": data, "samples": samples, "rounds": rounds, "max_rows": max_rows,
+                "max_new_tokens": max_new_tokens, "temperature": temperature}  # fmt: skip
+    manifest = write_templates(templates, out, report, settings)
+    console.print(f"{report['written']}/{report['families']} families have a template -> {out}; "
+                  f"{report['rejected']} candidate(s) rejected {report['rejected_by_reason'] or ''}; "
+                  f"none for {report['no_template'] or 'no family'}; manifest {manifest}")  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     """Mount `synthesize`, `pseudo-label` and `prefer` on the main app (once)."""
     if getattr(app, "_seed_papers_mounted", False):
@@ -200,4 +306,6 @@ def register(app: typer.Typer) -> None:
     app.command("synthesize")(synthesize_cmd)
     app.command("pseudo-label")(pseudo_label_cmd)
     app.add_typer(prefer_app, name="prefer")
+    app.command("pretrain")(pretrain_cmd)
+    app.command("templates")(templates_cmd)
     app._seed_papers_mounted = True
