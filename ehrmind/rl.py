@@ -62,7 +62,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
 
     from ehrmind.models import load_model_and_tokenizer
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
+    from ehrmind.train_common import common_args, peft_config, quiet_trainer, resolve_model, save_final
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config, after_stage="warmup")
@@ -116,6 +116,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
         peft_config=peft_config(config),
         callbacks=[metrics_callback(run_dir)],
     )
+    quiet_trainer(trainer, echo)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     if resume:
         echo(f"resuming from {checkpoint}" if checkpoint else "no checkpoint to resume from: starting fresh")

@@ -100,7 +100,21 @@ def common_args(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         "report_to": [],
         "save_only_model": False,
         "dataloader_num_workers": 0,
+        "dataloader_pin_memory": _has_accelerator(),  # pinning on a CPU-only machine only warns
     }
+
+
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def quiet_trainer(trainer, echo=print) -> None:
+    """One readable line per logging step instead of raw log dicts (ehrmind.progress; --verbose keeps them)."""
+    from ehrmind.progress import use_readable_progress
+
+    use_readable_progress(trainer, echo)
 
 
 def save_final(trainer, tokenizer, run_dir: Path) -> Path:

@@ -37,7 +37,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
 
     from ehrmind.models import load_model_and_tokenizer
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.train_common import common_args, peft_config, resolve_model, save_final
+    from ehrmind.train_common import common_args, peft_config, quiet_trainer, resolve_model, save_final
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config)
@@ -63,6 +63,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
         peft_config=peft_config(config),
         callbacks=[metrics_callback(run_dir)],
     )
+    quiet_trainer(trainer, echo)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     final = save_final(trainer, tokenizer, run_dir)
