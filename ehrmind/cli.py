@@ -142,6 +142,7 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
 def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, out: OutOpt = None,
           set_: SetOpt = None,
           samples: Annotated[int | None, typer.Option("--samples", "-k", help="Samples per row (pass@k).")] = None,
+          seed: Annotated[int | None, typer.Option("--seed", help="Sampling seed (default: training.seed); same seed, same numbers.")] = None,
           trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False) -> None:
     """Generate on held-out rows, grade with the reward code, write metrics.json and report.md.
 
@@ -151,7 +152,7 @@ def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None
 
     sets = list(set_ or []) + ([f"eval_samples={samples}"] if samples else [])
     cfg = _load("eval", config, model, data, out, sets, trust_remote_code, allow_download)
-    run_dir, metrics = run_eval(cfg, echo=console.print)
+    run_dir, metrics = run_eval(cfg, echo=console.print, seed=seed)
     _summary_table(metrics)
     console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
 
@@ -168,8 +169,14 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
 
     from ehrmind.config import load_config, parse_overrides
 
-    raw = yaml.safe_load(recipe.read_text()) if recipe.exists() else {}
-    stage = (raw or {}).get("stage", "rl")
+    try:
+        with recipe.open() as fh:  # a stream: YAML errors then name the file, not "<unicode string>"
+            raw = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raw = {}  # load_config says the file does not exist
+    except yaml.YAMLError:
+        raw = {}  # load_config reports the YAML error with the file name
+    stage = raw.get("stage", "rl") if isinstance(raw, dict) else "rl"
     load_config(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
     console.print(f"[green]ok[/green] {recipe} ({stage})")
 

@@ -28,20 +28,20 @@ from typing import Any
 DEMO_TASK = "ehrshot/lab_hyponatremia"
 EVAL_SEED = 1234
 EVAL_SAMPLES = 4
-CALC_WARMUP_ROWS = 64  # worked calculator solutions in the warm-up mix (records -> calculator tasks)
-LABEL_RATIONALE = "The question asks which of the labels {choices} the next result will have. I pick one."
+CALC_WARMUP_ROWS = 32  # worked calculator solutions in the warm-up mix (records -> calculator tasks)
+LABEL_RATIONALE = "One of: {choices}."  # short: the whole answer must fit generation.max_completion_length
 
-WARMUP = {"training": {"max_steps": 80, "learning_rate": 3e-3, "per_device_train_batch_size": 16,
+WARMUP = {"training": {"max_steps": 80, "learning_rate": 3e-3, "per_device_train_batch_size": 8,
                        "max_length": 512, "logging_steps": 10, "save_steps": 1000, "seed": 0},
           "warmup": {"knowledge_cards": 0, "task_rubrics": False, "worked_solutions": True}}
-GRPO = {"training": {"max_steps": 30, "learning_rate": 5e-4, "per_device_train_batch_size": 16,
+GRPO = {"training": {"max_steps": 30, "learning_rate": 7e-4, "per_device_train_batch_size": 16,
                      "logging_steps": 4, "save_steps": 1000, "seed": 0},
-        "generation": {"max_completion_length": 48, "temperature": 1.0, "num_generations": 8,
+        "generation": {"max_completion_length": 64, "temperature": 1.0, "num_generations": 8,
                        "max_prompt_length": 1024},
         "grpo": {"beta": 0.0},
         "rewards": [{"name": "format", "weight": 1.0}, {"name": "diagnosis_label", "weight": 1.0}]}
 EVAL = {"eval_samples": EVAL_SAMPLES, "data": {"max_eval_rows": None},
-        "generation": {"max_completion_length": 48, "temperature": 0.7}}
+        "generation": {"max_completion_length": 64, "temperature": 0.7}}
 
 
 def examples_dir() -> Path:
@@ -148,6 +148,11 @@ def run_demo(out: str = "runs", examples: Path | None = None, echo=print, stage=
 
     root = Path(out) / "demo"
     examples = examples or examples_dir()
+    import torch
+
+    # The tiny model's matmuls are too small to gain from threads, and on a shared machine two threads contend
+    # badly (benchmarks/RESULTS.md, GRPO step: 0.1 s with one thread, 17.5 s with two on a loaded machine).
+    torch.set_num_threads(1)
 
     def cfg(stage_name: str, data: Path, **sections):
         overrides = deep_merge({"output_dir": str(root), "data": {"train": str(data), "eval": str(data)}}, sections)

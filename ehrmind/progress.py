@@ -14,10 +14,12 @@ import time
 import warnings
 from typing import Any
 
-# Library warnings a user cannot act on (checked against transformers 5 / TRL / torch on CPU).
+# Library warnings a user cannot act on (seen with transformers 5 / TRL / torch on CPU): category, message
+# pattern, pattern of the module that warns. FutureWarnings from anywhere else (your own code) still show.
+LIBRARIES = r"(transformers|trl|peft|accelerate|datasets|torch)(\..*)?$"
 KNOWN_WARNINGS = (
-    (FutureWarning, ""),  # deprecation notices addressed to library authors, not to recipe users
-    (UserWarning, ".*pin_memory.*"),  # torch's DataLoader on a machine without an accelerator
+    (FutureWarning, "", LIBRARIES),  # e.g. "`gradient_checkpointing` is deprecated": addressed to TRL, not to users
+    (UserWarning, ".*pin_memory.*", ""),  # torch's DataLoader on a machine without an accelerator
 )
 
 
@@ -29,8 +31,8 @@ def silence_known_warnings() -> None:
     """Ignore KNOWN_WARNINGS and the libraries' per-file progress bars unless verbose; other warnings still show."""
     if verbose():
         return
-    for category, message in KNOWN_WARNINGS:
-        warnings.filterwarnings("ignore", message=message, category=category)
+    for category, message, module in KNOWN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category, module=module)
     try:  # "Tokenizing train dataset", "Loading weights", "Writing model shards": one bar per file, seconds each
         import datasets
         import transformers

@@ -233,7 +233,7 @@ def audit(
 ) -> None:
     """Recompute every MedCalc-Bench row from its entities and compare with the published answer.
 
-    Example: ehrmind calc audit ../shared/data/medcalc-bench/train_sample.csv --out audit.json
+    Example: ehrmind calc audit examples/medcalc-bench/train_slice.csv --out audit.json
     """
     if not path.is_file():
         _fail(f"no such file: {path}")

@@ -121,3 +121,25 @@ def test_eval_table_separates_rows_and_samples():
     assert "rows" in text and "samples" in text
     calc_line = next(line for line in text.splitlines() if "calc" in line)
     assert "10" in calc_line and "40" in calc_line  # 10 rows, 40 samples: not samples under "rows"
+
+
+WARN_SCRIPT = """
+import warnings
+from ehrmind.progress import silence_known_warnings
+silence_known_warnings()
+warnings.warn_explicit("`gradient_checkpointing` is deprecated", FutureWarning, "x.py", 1, module="transformers.training_args")
+warnings.warn_explicit("'pin_memory' argument is set as true", UserWarning, "y.py", 1, module="torch.utils.data.dataloader")
+warnings.warn_explicit("your own deprecation", FutureWarning, "z.py", 1, module="my_pipeline")
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_known_library_warnings_are_quiet_unless_verbose(verbose):
+    import os
+
+    env = {**os.environ, "EHRMIND_VERBOSE": "1" if verbose else ""}
+    result = subprocess.run([sys.executable, "-c", WARN_SCRIPT], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "your own deprecation" in result.stderr  # warnings from outside the known libraries always show
+    assert ("gradient_checkpointing" in result.stderr) is verbose
+    assert ("pin_memory" in result.stderr) is verbose
