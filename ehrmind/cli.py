@@ -191,9 +191,10 @@ def demo(out: OutOpt = None,
     """
     from ehrmind.demo import results_table, run_demo
 
-    scored, sentence = run_demo(out or "runs", examples, echo=console.print, stage=console.rule)
+    scored, sentence, baseline = run_demo(out or "runs", examples, echo=console.print, stage=console.rule)
     console.print(results_table(scored))
     console.print(sentence, highlight=False)
+    console.print(baseline, style="dim", highlight=False)
 
 
 def _summary_table(metrics: dict) -> None:

@@ -95,3 +95,31 @@ def test_a_small_fhir_build_warns_about_an_empty_split(tmp_path):
     assert empty, "three patients cannot fill three splits at 0.8/0.1/0.1"
     for split in empty:
         assert any(f"split {split!r} is empty" in w for w in manifest["warnings"]), manifest["warnings"]
+
+
+def test_the_demo_runs_end_to_end_at_toy_size(tmp_path, monkeypatch):
+    """The full wiring (build, warm-up, GRPO, three seeded evals, table, verdict) with 2+1 steps and 6 rows."""
+    from rich.console import Console
+
+    from ehrmind import demo
+
+    monkeypatch.setitem(demo.WARMUP["training"], "max_steps", 2)
+    monkeypatch.setitem(demo.GRPO["training"], "max_steps", 1)
+    monkeypatch.setitem(demo.EVAL["data"], "max_eval_rows", 6)
+    monkeypatch.setitem(demo.EVAL, "eval_samples", 2)
+    import torch
+
+    stages: list[str] = []
+    threads = torch.get_num_threads()
+    try:
+        scored, sentence, baseline = demo.run_demo(str(tmp_path), echo=lambda *_: None, stage=stages.append)
+    finally:
+        torch.set_num_threads(threads)  # the demo pins one thread; later tests get the session's setting back
+    assert [s.name for s in scored] == ["random model", "after warm-up", "after GRPO"]
+    assert all(len(s.per_row) == 6 for s in scored)  # the same held-out rows for all three
+    assert len(stages) == 4 and sentence.endswith(".") and "95 % interval" in sentence
+    assert "most common training label" in baseline
+    console = Console(record=True, width=120)
+    console.print(demo.results_table(scored, k=2))
+    text = console.export_text()
+    assert all(name in text for name in ("random model", "after warm-up", "after GRPO", "pass@2", "format rate"))
