@@ -43,3 +43,18 @@ def test_another_seed_samples_differently(tiny_model):
         outs.append(json.dumps(generate(model, tok, [r["prompt"] for r in rows], k=3, config=cfg)))
     assert outs[0] == outs[1]  # same seed, same samples
     assert outs[0] != outs[2]  # a random-weight model at temperature 1 samples differently under another seed
+
+
+def test_failure_mode_needs_enough_rows():
+    from ehrmind.evaluate import MIN_ROWS_FOR_FAILURE_MODE, summarize
+
+    def row(i, calc, correct):
+        return {"id": f"{calc}/{i}", "task": "calc", "calculator": calc, "format_ok": [True] * 4,
+                "format_reasons": [], "correct": correct, "graded": True}
+
+    # bmi: one row, 1 of 4 right; anion_gap: 5 rows with pass@4 = 1.0 and pass@1 = 0.25 (misapplied knowledge)
+    graded = [row(0, "bmi", [True, False, False, False])]
+    graded += [row(i, "anion_gap", [True, False, False, False]) for i in range(MIN_ROWS_FOR_FAILURE_MODE)]
+    per_calc = summarize(graded, k=4, seen_calculators=set())["per_calculator"]
+    assert per_calc["bmi"]["failure_mode"] == f"too few rows (n=1 < {MIN_ROWS_FOR_FAILURE_MODE})"
+    assert per_calc["anion_gap"]["failure_mode"] == "misapplied knowledge (RL helps)"
