@@ -102,7 +102,7 @@ def _check_schema(
                     str(dtype),
                     f"a bare numeric column needs a unit; expected {display_unit(spec.unit)}",
                     f"pass units={{{spec.name!r}: {spec.unit!r}}}, add a {spec.name + '_unit'!r} column, "
-                    "or assume_canonical=True",
+                    "or assume_canonical=True (CLI: --canonical)",
                 )
             )
     if problems:

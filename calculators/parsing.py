@@ -43,7 +43,7 @@ def parse_input(spec: Input, raw: Any, assume_canonical: bool) -> Any:
         if not (assume_canonical or spec.accepts_bare_number):
             raise BadValue(
                 f"a bare number needs a unit; expected {display_unit(spec.unit)}",
-                f'write "{number:g} {spec.unit}" or pass assume_canonical=True',
+                f'write "{number:g} {spec.unit}" or pass assume_canonical=True (CLI: --canonical)',
             )
         value = number
     elif spec.unit is None:

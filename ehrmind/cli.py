@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -39,9 +40,29 @@ DownloadOpt = Annotated[bool, typer.Option("--allow-download", help="Allow fetch
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+          verbose: Annotated[bool, typer.Option("--verbose", help="Show the trainers' raw logs, progress bars and library warnings.")] = False) -> None:
     _state["debug"] = debug
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if verbose:
+        os.environ["EHRMIND_VERBOSE"] = "1"
+    from ehrmind.progress import silence_known_warnings
+
+    silence_known_warnings()
+
+
+@contextmanager
+def _resume_outcomes():
+    """--resume with nothing to resume: one line, exit 2; on a finished run: say so and exit 0."""
+    from ehrmind.runs import NothingToResume, RunFinished
+
+    try:
+        yield
+    except NothingToResume as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except RunFinished as done:
+        console.print(str(done), highlight=False, soft_wrap=True)
 
 
 def default_recipe(stage: str) -> Path:
@@ -97,7 +118,8 @@ def warmup(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = Non
                                             allow_download, dry_run, echo=console.print):
         return
     cfg = _load("warmup", config, model, data, out, set_, trust_remote_code, allow_download)
-    run_warmup(cfg, dry_run=dry_run, resume=resume, echo=console.print)
+    with _resume_outcomes():
+        run_warmup(cfg, dry_run=dry_run, resume=resume, echo=console.print)
 
 
 @app.command()
@@ -116,13 +138,15 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
                                                 allow_download, echo=console.print):
         return
     cfg = _load("rl", config, model, data, out, set_, trust_remote_code, allow_download)
-    run_rl(cfg, resume=resume, echo=console.print)
+    with _resume_outcomes():
+        run_rl(cfg, resume=resume, echo=console.print)
 
 
 @app.command("eval")
 def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, out: OutOpt = None,
           set_: SetOpt = None,
           samples: Annotated[int | None, typer.Option("--samples", "-k", help="Samples per row (pass@k).")] = None,
+          seed: Annotated[int | None, typer.Option("--seed", help="Sampling seed (default: training.seed); same seed, same numbers.")] = None,
           trust_remote_code: TrustOpt = False, allow_download: DownloadOpt = False,
           open_book: Annotated[bool, typer.Option("--open-book", help="Also evaluate calculator rows with the "
                                                   "calculator's card in the prompt; the report shows closed-book "
@@ -137,7 +161,7 @@ def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None
 
     sets = list(set_ or []) + ([f"eval_samples={samples}"] if samples else [])
     cfg = _load("eval", config, model, data, out, sets, trust_remote_code, allow_download)
-    run_dir, metrics = run_eval(cfg, echo=console.print, open_book=open_book)
+    run_dir, metrics = run_eval(cfg, echo=console.print, open_book=open_book, seed=seed)
     _summary_table(metrics)
     if metrics.get("open_book", {}).get("rows"):
         book = metrics["open_book"]
@@ -158,8 +182,14 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
 
     from ehrmind.config import load_config, parse_overrides
 
-    raw = yaml.safe_load(recipe.read_text()) if recipe.exists() else {}
-    stage = (raw or {}).get("stage", "rl")
+    try:
+        with recipe.open() as fh:  # a stream: YAML errors then name the file, not "<unicode string>"
+            raw = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raw = {}  # load_config says the file does not exist
+    except yaml.YAMLError:
+        raw = {}  # load_config reports the YAML error with the file name
+    stage = raw.get("stage", "rl") if isinstance(raw, dict) else "rl"
     cfg = load_config(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
     if stage == "warmup":  # dry-run the warm-up mix: a task with no worked solutions / cards is an error
         from ehrmind.config import BUNDLED, ConfigError
@@ -177,39 +207,31 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
 
 
 @app.command()
-def demo(out: OutOpt = None) -> None:
-    """The whole loop on the bundled data with the tiny offline model: init-model, warmup, rl, eval.
+def demo(out: OutOpt = None,
+         examples: Annotated[Path | None, typer.Option("--examples", help="Folder with the example records (default: the clone's examples/).")] = None) -> None:
+    """The whole mission on the example records: data build -> warm-up -> GRPO -> held-out eval (CPU, < 10 min).
 
-    Example: ehrmind demo --out runs
+    Prints one table (random model, after warm-up, after GRPO on the same seeded held-out rows) and says
+    whether RL helped. Example: ehrmind demo --out runs
     """
-    from ehrmind.evaluate import run_eval
-    from ehrmind.rl import run_rl
-    from ehrmind.train_common import ensure_tiny_model
-    from ehrmind.warmup import run_warmup
+    from ehrmind.demo import results_table, run_demo
 
-    base = _load("eval", None, None, None, out, None)
-    console.rule("1/4 tiny model")
-    console.print(ensure_tiny_model(base.output_dir))
-    console.rule("2/4 warm-up (SFT)")
-    run_warmup(_load("warmup", None, None, None, out, None), echo=console.print)
-    console.rule("3/4 GRPO")
-    run_rl(_load("rl", None, None, None, out, None), echo=console.print)
-    console.rule("4/4 evaluation")
-    run_dir, metrics = run_eval(base, echo=console.print)
-    _summary_table(metrics)
-    console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
+    scored, sentence, baseline = run_demo(out or "runs", examples, echo=console.print, stage=console.rule)
+    console.print(results_table(scored))
+    console.print(sentence, highlight=False)
+    console.print(baseline, style="dim", highlight=False)
 
 
 def _summary_table(metrics: dict) -> None:
     k = metrics["k"]
     cols = ["pass@1"] + ([f"pass@{k}"] if k > 1 else [])
-    table = Table(title="evaluation summary")
-    for col in ("task", "rows", *cols):
+    table = Table(title=f"evaluation summary ({k} sample(s) per row)")
+    for col in ("task", "rows", "samples", *cols):
         table.add_column(col)
     for task, v in metrics["per_task"].items():
-        table.add_row(task, str(v["n"]), *[f"{v.get(c, 0):.1%}" for c in cols])
-    table.add_row("format compliance", str(metrics["samples"]), f"{metrics['format_compliance']:.1%}",
-                  *[""] * (len(cols) - 1))
+        table.add_row(task, str(v["n"]), str(v["n"] * k), *[f"{v.get(c, 0):.1%}" for c in cols])
+    table.add_row("format compliance", str(metrics["rows"]), str(metrics["samples"]),
+                  f"{metrics['format_compliance']:.1%}", *[""] * (len(cols) - 1))
     console.print(table)
 
 

@@ -239,7 +239,8 @@ def load_config(
         if not p.exists():
             raise ConfigError(source, [f"recipe file {p} does not exist"])
         try:
-            raw = yaml.safe_load(p.read_text()) or {}
+            with p.open() as fh:  # a stream, so YAML errors name the file instead of "<unicode string>"
+                raw = yaml.safe_load(fh) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
         if not isinstance(raw, dict):
@@ -259,12 +260,34 @@ def load_config(
             loc = ".".join(str(x) for x in err["loc"])
             value = err.get("input")
             shown = "" if isinstance(value, dict) else f" (got {value!r})"
-            problems.append(f"{loc}: {err['msg']}{shown}")
+            problems.append(f"{loc}: {err['msg']}{shown}{_did_you_mean(err)}")
         raise ConfigError(source, problems) from None
     problems.extend(_semantic_problems(config, check_paths))
     if problems:
         raise ConfigError(source, problems)
     return config
+
+
+def _did_you_mean(err: dict[str, Any]) -> str:
+    """For an unknown key, the closest field name of the section it is in ("; did you mean 'learning_rate'?")."""
+    import difflib
+
+    if err.get("type") != "extra_forbidden":
+        return ""
+    model: Any = RunConfig
+    for part in err["loc"][:-1]:
+        if isinstance(part, int):  # a list item such as rewards.0: same model as the list
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return ""
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner and isinstance(inner[0], type) else annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+    close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _reward_problems(raw: dict[str, Any]) -> list[str]:

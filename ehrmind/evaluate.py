@@ -24,6 +24,8 @@ ACCURACY_REWARDS = ("medcalc_accuracy", "calc_accuracy", "trial_label", "diagnos
 # EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator category / task.
 RELIABLE_SHARE = {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, "trial_match": 6 / 12}
 DEFAULT_RELIABLE_SHARE = 3 / 12
+# Fewer held-out rows than this give no failure mode: one row's pass@k says nothing about a calculator.
+MIN_ROWS_FOR_FAILURE_MODE = 5
 
 
 def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: RunConfig, batch_size: int = 16,
@@ -181,7 +183,9 @@ def summarize(graded: list[dict[str, Any]], *, k: int, seen_calculators: set[str
         share = RELIABLE_SHARE.get(_category(cid) or "", DEFAULT_RELIABLE_SHARE)
         stats["reliable_pass@k"] = sum(sum(g["correct"]) / k >= share for g in items) / len(items)
         stats["seen_in_training"] = cid in seen_calculators
-        stats["failure_mode"] = failure_mode(stats["pass@1"], stats[f"pass@{k}"], k)
+        stats["failure_mode"] = (failure_mode(stats["pass@1"], stats[f"pass@{k}"], k)
+                                 if len(items) >= MIN_ROWS_FOR_FAILURE_MODE
+                                 else f"too few rows (n={len(items)} < {MIN_ROWS_FOR_FAILURE_MODE})")
         per_calc[cid] = stats
     seen = [g for g in graded if g["calculator"] in seen_calculators]
     unseen = [g for g in graded if g["calculator"] and g["calculator"] not in seen_calculators]
@@ -219,10 +223,21 @@ def failure_mode(pass1: float, passk: float, k: int) -> str:
     return "partially known"
 
 
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and CUDA) so sampled generations repeat exactly.
+
+    Why: eval samples at temperature > 0; unseeded, the same checkpoint gave pass@1 8.8 % then 10.6 %.
+    """
+    from transformers import set_seed
+
+    set_seed(seed)  # random, numpy, torch and torch.cuda
+
+
 def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
-             open_book: bool = False) -> tuple[Path, dict[str, Any]]:
-    """Evaluate; with `open_book`, calculator rows are evaluated closed-book (the main metrics) and again with
-    the calculator's card in the prompt, side by side in metrics["open_book"] and the report."""
+             open_book: bool = False, seed: int | None = None) -> tuple[Path, dict[str, Any]]:
+    """Generate on the held-out rows and grade; `seed` (default: training.seed) makes the run repeatable.
+    With `open_book`, calculator rows are evaluated closed-book (the main metrics) and again with the
+    calculator's card in the prompt, side by side in metrics["open_book"] and the report."""
     from rich.progress import Progress
 
     from ehrmind.models import load_model_and_tokenizer
@@ -254,6 +269,8 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
     from ehrmind.models import load_tokenizer
 
     k = config.eval_samples
+    seed = config.training.seed if seed is None else seed
+    seed_everything(seed)
     if g.use_vllm != "off" and vllm_available():
         # vLLM loads the checkpoint itself and takes its share of GPU memory: no HF copy is loaded beside it.
         model = model_path
@@ -282,6 +299,7 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
     metrics["model"] = model_path
     metrics["settings"] = {"max_new_tokens": g.max_completion_length, "temperature": g.temperature, "top_p": g.top_p,
                            "k": k, "dtype": config.model.dtype, "inherited": inherited}
+    metrics["seed"] = seed
     if open_book:
         metrics["open_book"] = _open_book(model, tokenizer, rows, graded, config, seen, echo)
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))

@@ -129,7 +129,12 @@ def write_eval_report(run_dir: Path, metrics: dict[str, Any]) -> Path:
                     v["failure_mode"]] for c, v in metrics["per_calculator"].items()]),
         "",
         "Failure modes follow EHRMIND: low pass@k means missing knowledge (warm up first); high pass@k with low "
-        "pass@1 means misapplied knowledge (RL alone helps). Run with `-k 12` to classify.",
+        "pass@1 means misapplied knowledge (RL alone helps). Run with `-k 12` to classify; a calculator with "
+        "fewer than 5 held-out rows gets no failure mode.",
+        "",
+        "*Reliable pass@k* (EHRMIND) is the share of rows where at least a set share of the k samples is correct "
+        "(2/12 for risk scores, 3/12 for diagnosis, severity and the rest, 6/12 for trial matching): pass@k "
+        "counts a row solved by one lucky sample, reliable pass@k does not.",
         "",
         "## Seen vs unseen calculators",
         _md_table(["group", "n", *pass_cols], rate_rows(metrics["seen_vs_unseen"])),
@@ -143,9 +148,12 @@ def write_eval_report(run_dir: Path, metrics: dict[str, Any]) -> Path:
     if cats:
         fig, ax = plt.subplots(figsize=(6, 3))
         names = list(cats)
-        ax.bar(names, [cats[c].get("pass@1", 0) for c in names], label="pass@1")
+        bars = ax.bar([f"{c}\nn={cats[c]['n']}" for c in names], [cats[c].get("pass@1", 0) for c in names],
+                      label="pass@1")
+        ax.bar_label(bars, labels=[f"{cats[c].get('pass@1', 0):.0%}" for c in names], fontsize=7)
         ax.set_ylim(0, 1)
-        ax.set_title("accuracy by category")
+        ax.set_ylabel("pass@1")
+        ax.set_title("accuracy by category (n = held-out rows)")
         fig.tight_layout()
         fig.savefig(run_dir / "accuracy_by_category.png", dpi=110)
         plt.close(fig)

@@ -96,6 +96,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
         common_args,
         load_for_training,
         peft_config,
+        quiet_trainer,
         resolve_model,
         save_final,
         training_precision,
@@ -141,6 +142,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
         peft_config=peft_config(config),
         callbacks=[metrics_callback(run_dir)],
     )
+    quiet_trainer(trainer, echo)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     if resume:
         echo(f"resuming from {checkpoint}" if checkpoint else "no checkpoint to resume from: starting fresh")

@@ -101,10 +101,30 @@ def latest_run(output_dir: str | Path, stage: str, need: str = "final") -> Path 
     return candidates[-1] if candidates else None
 
 
+class NothingToResume(ValueError):
+    """--resume found no run of this stage with checkpoints (the CLI exits 2)."""
+
+
+class RunFinished(Exception):
+    """--resume found that the latest run already finished: nothing to train (the CLI says so, exits 0)."""
+
+
 def run_dir_for(config: RunConfig, *, resume: bool = False) -> Path:
-    """With --resume, the latest run of this stage that has checkpoints (continued in place); else a new run."""
-    previous = latest_run(config.output_dir, config.stage, need="checkpoints") if resume else None
-    return previous if previous is not None else new_run_dir(config)
+    """With --resume, the latest run of this stage that has checkpoints (continued in place); else a new run.
+
+    Raises NothingToResume when there is none (training a fresh model instead would hide the mistake) and
+    RunFinished when that run already saved its final model.
+    """
+    if not resume:
+        return new_run_dir(config)
+    previous = latest_run(config.output_dir, config.stage, need="checkpoints")
+    if previous is None:
+        raise NothingToResume(f"--resume: no {config.stage} run with checkpoints under {Path(config.output_dir) / config.stage}/; "
+                              f"run `ehrmind {config.stage}` without --resume")
+    if (previous / "final").exists():
+        raise RunFinished(f"{previous} already finished (final model: {previous / 'final'}); nothing to resume. "
+                          f"Run `ehrmind {config.stage}` without --resume to start a new run.")
+    return previous
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:

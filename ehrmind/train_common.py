@@ -204,6 +204,7 @@ def common_args(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         "report_to": [],
         "save_only_model": False,
         "dataloader_num_workers": 0,
+        "dataloader_pin_memory": _has_accelerator(),  # pinning on a CPU-only machine only warns
     }
 
 
@@ -244,6 +245,19 @@ def merge_adapter_from_disk(base_model_path: str, adapter_dir: Path, final: Path
     base = AutoModelForCausalLM.from_pretrained(base_model_path, dtype=torch.float32, local_files_only=True)
     merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     merged.save_pretrained(str(final))
+
+
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def quiet_trainer(trainer, echo=print) -> None:
+    """One readable line per logging step instead of raw log dicts (ehrmind.progress; --verbose keeps them)."""
+    from ehrmind.progress import use_readable_progress
+
+    use_readable_progress(trainer, echo)
 
 
 def save_final(

@@ -52,6 +52,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
         common_args,
         load_for_training,
         peft_config,
+        quiet_trainer,
         resolve_model,
         save_final,
         training_precision,
@@ -78,6 +79,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
         peft_config=peft_config(config),
         callbacks=[metrics_callback(run_dir)],
     )
+    quiet_trainer(trainer, echo)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     final = save_final(trainer, tokenizer, run_dir, compute_dtype=training_precision(config).compute_dtype,

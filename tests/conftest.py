@@ -18,7 +18,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared test data not found at {SHARED_DATA}")
+        pytest.skip(f"needs the full public data sets at {SHARED_DATA} (not in a clone; README 'Data' says where to get it)")
     return SHARED_DATA
 
 

@@ -303,6 +303,8 @@ def audit(
 ) -> None:
     """Recompute every MedCalc-Bench row from its entities and compare with the published answer.
 
+    Example: ehrmind calc audit examples/medcalc-bench/train_slice.csv --out audit.json
+
     Example: ehrmind calc audit ../shared/data/medcalc-bench/one_shot_verified.csv   # audited as verified
     """
     if not path.is_file():

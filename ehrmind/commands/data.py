@@ -1,6 +1,6 @@
 """`ehrmind data build|show`: turn local extracts and benchmarks into task rows, and inspect them.
 
-    ehrmind data build --source meds:../shared/data/mimic-iv-demo-meds --tasks ehrshot,calc --out runs/data/mimic
+    ehrmind data build --source meds:examples/meds/mimic-iv-demo --tasks ehrshot,calc --out runs/data/mimic
     ehrmind data show runs/data/mimic --n 2 --show-prompts
 
 The logic lives in `ehrmind.tasks.build` / `ehrmind.tasks.show`; this module only parses options and
@@ -130,9 +130,9 @@ def build_cmd(
 ) -> None:
     """Build task rows with patient-level splits, a leakage check and a manifest.
 
-    Example: ehrmind data build --source meds:../shared/data/mimic-iv-demo-meds --tasks ehrshot,calc --out runs/data/mimic
+    Example: ehrmind data build --source meds:examples/meds/mimic-iv-demo --tasks ehrshot,calc --out runs/data/mimic
 
-    Example: ehrmind data build --source trec-ct:../shared/data/trec-ct --tasks trial_match --out runs/data/trec
+    Example: ehrmind data build --source trec-ct:examples/trec-ct --tasks trial_match --out runs/data/trec
 
     Example: ehrmind data build --source meds:examples/meds/mimic-iv-demo --aces recipes/aces/readmission_30d.yaml --predicates recipes/aces/predicates/mimic_iv.yaml --out runs/data/aces
     """

@@ -160,6 +160,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
     manifest["leakage_check"] = check_leakage(rows)  # raises before anything is written
     manifest["split_method"] = "source splits + seeded" if fixed_splits else "seeded, patient-level"
     _add_counts(manifest, rows, split_of)
+    manifest["warnings"] += _empty_split_warnings(manifest, options.split)
     for row in rows:
         check_row(row, str(out))
     out.mkdir(parents=True, exist_ok=True)
@@ -408,6 +409,17 @@ def _add_counts(manifest: dict[str, Any], rows: list[dict], split_of: dict[str, 
         }
         for split in SPLITS
     }
+
+
+def _empty_split_warnings(manifest: dict[str, Any], ratios: tuple[float, float, float]) -> list[str]:
+    """A split with a non-zero ratio but no rows (few patients) is said, never silent."""
+    patients = sum(v["patients"] for v in manifest["splits"].values())
+    return [
+        f"split {split!r} is empty: {patients} patient(s) cannot fill --split {','.join(f'{r:g}' for r in ratios)}; "
+        "add patients or change --split (eval reads test, else val)"
+        for split, ratio in zip(SPLITS, ratios, strict=True)
+        if ratio > 0 and manifest["splits"][split]["rows"] == 0 and patients > 0
+    ]
 
 
 def _write_splits(out: Path, rows: list[dict[str, Any]]) -> None:

@@ -196,7 +196,7 @@ def test_read_labeled_patients_csv_and_meds_parquet(tmp_path):
     assert (info.value.position, info.value.field) == (2, "value")
 
 
-@pytest.mark.skipif(not MIMIC.exists(), reason="shared data not present (../shared/data)")
+@pytest.mark.skipif(not MIMIC.exists(), reason="EHRSHOT labels on the full MIMIC-IV demo: needs ../shared/data/mimic-iv-demo-meds (not in a clone; README 'Data' says where to get it)")
 def test_mimic_demo_labels():
     frame = ehrshot.label(read_meds(MIMIC))
     counts = dict(frame.group_by("task").len().iter_rows())

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "fhir-synthea"
 FIX = Path(__file__).parent / "fixtures"
 
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared data not present (../shared/data)")
+needs_data = pytest.mark.skipif(not DATA.exists(), reason="five Synthea bundles and a bulk export: needs ../shared/data/fhir-synthea (not in a clone; README 'Data' says where to get it)")
 
 
 def _events(record, code):

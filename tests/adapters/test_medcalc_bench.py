@@ -91,7 +91,7 @@ def test_missing_column_is_always_an_error(tmp_path: Path) -> None:
 def test_shared_training_sample_reads_completely() -> None:
     path = SHARED / "train_sample.csv"
     if not path.exists():
-        pytest.skip("shared data not available")
+        pytest.skip("all 1,006 MedCalc-Bench sample rows: needs ../shared/data/medcalc-bench/train_sample.csv (not in a clone; README 'Data' says where to get it)")
     cases, report = read_medcalc_bench(path, strict=True)
     assert len(cases) == 1006 and not report.skipped
     assert all(c.entities is not None for c in cases)

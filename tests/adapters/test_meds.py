@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 MIMIC = REPO.parent / "shared" / "data" / "mimic-iv-demo-meds"
 FIX = Path(__file__).parent / "fixtures"
 
-needs_data = pytest.mark.skipif(not MIMIC.exists(), reason="shared data not present (../shared/data)")
+needs_data = pytest.mark.skipif(not MIMIC.exists(), reason="full MIMIC-IV demo (100 patients): needs ../shared/data/mimic-iv-demo-meds (not in a clone; README 'Data' says where to get it)")
 
 
 def test_meds_folder_with_shards_codes_and_splits():

@@ -155,7 +155,7 @@ def test_folder_pairs_topics_with_qrels_by_year(tmp_path: Path) -> None:
 
 def test_shared_trec_files() -> None:
     if not SHARED.exists():
-        pytest.skip("shared data not available")
+        pytest.skip("official TREC CT 2021/2022 files: needs ../shared/data/trec-ct (not in a clone; README 'Data' says where to get it)")
     collections, trials, report, _ = read_trec_ct(SHARED, strict=True)
     by_name = {c.name: c for c in collections}
     assert len(by_name["2021"].topics) == 75 and len(by_name["2022"].topics) == 50

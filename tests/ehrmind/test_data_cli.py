@@ -151,7 +151,7 @@ def test_bad_invocations_fail_with_a_message(tmp_path: Path, source: str, tasks:
 def test_shared_datasets_build(tmp_path: Path, source: str, tasks: str, task: str) -> None:
     kind, rel = source.split(":", 1)
     if not (SHARED / rel).exists():
-        pytest.skip("shared data not available")
+        pytest.skip(f"data build on the full {rel}: needs ../shared/data/{rel} (not in a clone; README 'Data' says where to get it)")
     result = invoke("build", "--source", f"{kind}:{SHARED / rel}", "--tasks", tasks, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -161,7 +161,7 @@ def test_shared_datasets_build(tmp_path: Path, source: str, tasks: str, task: st
 def test_shared_bulk_export_without_measurements_builds_empty_with_a_warning(tmp_path: Path) -> None:
     bulk = SHARED / "fhir-synthea" / "bulk-ndjson"
     if not bulk.exists():
-        pytest.skip("shared data not available")
+        pytest.skip("bulk NDJSON build: needs ../shared/data/fhir-synthea/bulk-ndjson (not in a clone; README 'Data' says where to get it)")
     result = invoke("build", "--source", f"fhir:{bulk}", "--tasks", "calc", "--out", tmp_path)
     assert result.exit_code == 0 and "warning" in result.output
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -171,7 +171,7 @@ def test_shared_bulk_export_without_measurements_builds_empty_with_a_warning(tmp
 @pytest.mark.slow
 def test_shared_mimic_builds_ehrshot_and_calc(tmp_path: Path) -> None:
     if not (SHARED / "mimic-iv-demo-meds").exists():
-        pytest.skip("shared data not available")
+        pytest.skip("full MIMIC-IV demo build: needs ../shared/data/mimic-iv-demo-meds (not in a clone; README 'Data' says where to get it)")
     result = invoke("build", "--source", f"meds:{SHARED / 'mimic-iv-demo-meds'}", "--tasks", "ehrshot,calc",
                     "--out", tmp_path)  # fmt: skip
     assert result.exit_code == 0, result.output

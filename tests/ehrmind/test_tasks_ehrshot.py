@@ -43,7 +43,7 @@ def test_duplicate_labels_are_merged_and_conflicts_skipped() -> None:
 @pytest.fixture(scope="module")
 def mimic():
     if not MIMIC.exists():
-        pytest.skip("shared data not available")
+        pytest.skip("EHRSHOT labels on the full MIMIC-IV demo: needs ../shared/data/mimic-iv-demo-meds (not in a clone; README 'Data' says where to get it)")
     from ehr_adapters.meds import read_meds
 
     return read_meds(MIMIC)

@@ -112,7 +112,7 @@ def test_unknown_calculator_is_skipped_or_raises_in_strict_mode() -> None:
 def test_shared_sample_every_row_accounted_for() -> None:
     path = SHARED / "train_sample.csv"
     if not path.exists():
-        pytest.skip("shared data not available")
+        pytest.skip("all 1,006 MedCalc-Bench sample rows: needs ../shared/data/medcalc-bench/train_sample.csv (not in a clone; README 'Data' says where to get it)")
     cases, _ = read_medcalc_bench(path)
     out = build_medcalc(cases, path)
     assert len(out.rows) + len(out.skipped) == len(cases)
