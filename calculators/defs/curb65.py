@@ -68,6 +68,18 @@ def _method(urea) -> PointScore:
     )
 
 
+def _bench_examples(cutoff: int, *, low_bun_point: int) -> tuple[Example, Example]:
+    """Hand calculations with a benchmark's BUN cut-off (curb_65.py: BUN > `cutoff` mg/dL): BUN 19.5 scores
+    `low_bun_point` alone; BUN 20.5 with confusion, RR 30, DBP 60 and age 70 scores 5 under either cut-off."""
+    source = f"hand calculation with MedCalc-Bench's BUN cut-off, > {cutoff} mg/dL (curb_65.py)"
+    return (
+        Example({"bun": "19.5 mg/dL", "respiratory_rate": 18, "systolic_bp": 120, "diastolic_bp": 80, "age": 40},
+                low_bun_point, source),
+        Example({"bun": "20.5 mg/dL", "confusion": True, "respiratory_rate": 30, "systolic_bp": 120,
+                 "diastolic_bp": 60, "age": 70}, 5, source),
+    )  # fmt: skip
+
+
 CALCULATOR = Calculator(
     id="curb65",
     medcalc_id=45,
@@ -111,21 +123,7 @@ CALCULATOR = Calculator(
             citation=_bench_citation("v1.0", 19),
             changes={
                 "method": _method(_urea(19)),
-                "examples": (
-                    # Hand calculations with curb_65.py's cut-off (BUN > 19 mg/dL): 19.5 → 1; 20.5 → 1.
-                    Example(
-                        {"bun": "19.5 mg/dL", "respiratory_rate": 18, "systolic_bp": 120, "diastolic_bp": 80,
-                         "age": 40},
-                        1,
-                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
-                    ),  # fmt: skip
-                    Example(
-                        {"bun": "20.5 mg/dL", "confusion": True, "respiratory_rate": 30, "systolic_bp": 120,
-                         "diastolic_bp": 60, "age": 70},
-                        5,
-                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
-                    ),  # fmt: skip
-                ),
+                "examples": _bench_examples(19, low_bun_point=1),
             },
         ),
         Variant(
@@ -134,21 +132,7 @@ CALCULATOR = Calculator(
             citation=_bench_citation("Verified", 20),
             changes={
                 "method": _method(_urea(20)),
-                "examples": (
-                    # Hand calculations with curb_65.py's cut-off (BUN > 20 mg/dL): 19.5 → 0; 20.5 → 1.
-                    Example(
-                        {"bun": "19.5 mg/dL", "respiratory_rate": 18, "systolic_bp": 120, "diastolic_bp": 80,
-                         "age": 40},
-                        0,
-                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
-                    ),  # fmt: skip
-                    Example(
-                        {"bun": "20.5 mg/dL", "confusion": True, "respiratory_rate": 30, "systolic_bp": 120,
-                         "diastolic_bp": 60, "age": 70},
-                        5,
-                        "hand calculation with MedCalc-Bench's BUN cut-off (curb_65.py)",
-                    ),  # fmt: skip
-                ),
+                "examples": _bench_examples(20, low_bun_point=0),
             },
         ),
     ),
