@@ -53,7 +53,9 @@ def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: Run
         use_vllm="off" if g.use_vllm == "off" else "auto",
         batch_size=batch_size,
         progress=progress,
-        vllm_kwargs={"dtype": VLLM_DTYPES[config.model.dtype], "max_model_len": g.max_model_length()},
+        # vLLM samples with its own generator: seeded from the eval seed (run_eval puts it in training.seed)
+        vllm_kwargs={"dtype": VLLM_DTYPES[config.model.dtype], "max_model_len": g.max_model_length(),
+                     "seed": config.training.seed},
     )
 
 
@@ -270,7 +272,8 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
 
     k = config.eval_samples
     seed = config.training.seed if seed is None else seed
-    seed_everything(seed)
+    seed_everything(seed)  # HF sampling; vLLM gets the seed through the config (generate)
+    config = config.model_copy(update={"training": config.training.model_copy(update={"seed": seed})})
     if g.use_vllm != "off" and vllm_available():
         # vLLM loads the checkpoint itself and takes its share of GPU memory: no HF copy is loaded beside it.
         model = model_path

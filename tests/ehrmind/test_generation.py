@@ -194,8 +194,9 @@ def test_eval_keeps_the_hf_model_off_the_gpu_while_vllm_generates(tiny_model, tm
     monkeypatch.setattr(models, "load_model_and_tokenizer", no_hf_model)
     config = load_config(None, stage="eval", overrides={"output_dir": str(tmp_path), "eval_samples": 2,
                                                         "data": {"max_eval_rows": 3}})  # fmt: skip
-    _, metrics = evaluate.run_eval(config, model_path=str(run / "final"), echo=lambda *_: None)
+    _, metrics = evaluate.run_eval(config, model_path=str(run / "final"), echo=lambda *_: None, seed=7)
     assert len(calls) == 1 and calls[0]["path"] == str(run / "final")
+    assert calls[0]["seed"] == 7 and metrics["seed"] == 7  # vLLM's sampler gets the eval seed
     # vLLM runs in the recipe's dtype, sized for prompt + completion, with the recipe's sampling settings.
     assert (calls[0]["dtype"], calls[0]["max_model_len"]) == ("bfloat16", 2048 + 1500)
     assert (calls[0]["max_new_tokens"], calls[0]["temperature"], calls[0]["top_p"]) == (1500, 0.6, 0.95)
