@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -60,6 +61,8 @@ def medcalc(src: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
+    # MedCalc-Bench Verified's one-shot rows (one per calculator), copied whole: `calc audit` detects the edition
+    shutil.copyfile(src / "medcalc-bench" / "one_shot_verified.csv", out / "one_shot_verified.csv")
 
 
 def trec(src: Path) -> None:

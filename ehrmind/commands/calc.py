@@ -305,7 +305,7 @@ def audit(
 
     Example: ehrmind calc audit examples/medcalc-bench/train_slice.csv --out audit.json
 
-    Example: ehrmind calc audit ../shared/data/medcalc-bench/one_shot_verified.csv   # audited as verified
+    Example: ehrmind calc audit examples/medcalc-bench/one_shot_verified.csv   # audited as verified
     """
     if not path.is_file():
         _fail(f"no such file: {path}")

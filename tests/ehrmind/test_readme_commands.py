@@ -24,7 +24,8 @@ RUNNABLE = ("ehrmind data ", "ehrmind calc ")
 def readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
-    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    # a command continued with a trailing backslash is one command
+    lines = [line.strip() for block in blocks for line in block.replace("\\\n", " ").splitlines()]
     lines += [span for span in re.findall(r"`(ehrmind [^`]+)`", text) if "examples/" in span]  # table cells
     return [line for line in lines if line.startswith(RUNNABLE)]
 
@@ -57,6 +58,7 @@ def test_the_readme_shows_the_data_and_calc_commands():
 def workdir(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("readme")
     (work / "examples").symlink_to(REPO / "examples")
+    (work / "recipes").symlink_to(REPO / "recipes")  # ACES task configs live there
     return work
 
 
