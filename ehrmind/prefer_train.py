@@ -118,24 +118,23 @@ def run_prefer(config: RunConfig, *, echo=print) -> Path:
 
     from datasets import Dataset
 
-    from ehrmind.models import load_model_and_tokenizer
     from ehrmind.runs import metrics_callback, new_run_dir
-    from ehrmind.train_common import resolve_model, save_final
+    from ehrmind.train_common import load_for_training, resolve_model, save_final, training_precision
 
     run_dir = new_run_dir(config)
     model_path = resolve_model(config, after_stage="rl")
     p = config.prefer
     label = "DPO" if p.method == "dpo" else f"CPO ({p.loss_type})"
     echo(f"model: {model_path}\nrun directory: {run_dir}\n{label} on {len(pairs)} pairs")
-    model, tokenizer = load_model_and_tokenizer(
-        model_path, trust_remote_code=config.model.trust_remote_code,
-        allow_download=config.model.allow_download, dtype=config.model.dtype,
-    )  # fmt: skip
+    # fp32 master weights, the recipe's dtype for compute (as warm-up and RL): at DPO's small learning rates a
+    # pure-bf16 copy would round most updates away
+    model, tokenizer = load_for_training(config, model_path)
     trainer = _trainer(
         config, run_dir, model, tokenizer, Dataset.from_list(pairs), [metrics_callback(run_dir)]
     )
     trainer.train()
-    final = save_final(trainer, tokenizer, run_dir)
+    final = save_final(trainer, tokenizer, run_dir, compute_dtype=training_precision(config).compute_dtype,
+                       base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
         from ehrmind.report import write_training_report
