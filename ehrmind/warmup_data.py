@@ -251,7 +251,8 @@ def check_mix(
     """Per task: worked solutions, knowledge cards (+ examples), rubrics, and problems (a needed source empty).
 
     Calculator tasks (medcalc, calc) need worked solutions and, when asked for, knowledge cards; label tasks
-    (trial_match, ehrshot/*) have no rendered solutions and need their rubric (or user rationales).
+    (trial_match, ehrshot/*) have no rendered solutions and need their rubric, rows that carry their own
+    `completion`, or user rationales.
     """
     tasks_of_calc: dict[str, set[str]] = defaultdict(set)
     rows_per_task: Counter = Counter()
@@ -282,9 +283,11 @@ def check_mix(
                                 "(rows need meta.inputs or meta.rationale; rebuild the data with `ehrmind data build`)")
             if mix.knowledge_cards and not counts["knowledge_cards"]:
                 problems.append(f"warmup: task {task!r}: no knowledge cards (its rows name no calculator)")
-        elif not counts["rubrics"] and not users:
-            problems.append(f"warmup: task {task!r}: no warm-up examples (no rubric for it: enable "
-                            "warmup.task_rubrics, or give warmup.rationales_jsonl)")
+        elif not counts["rubrics"] and not counts["worked_solutions"] and not users:
+            # a label task learns from its rubric, from rows that carry their own `completion`, or from
+            # user rationales
+            problems.append(f"warmup: task {task!r}: no warm-up examples (no rubric and no row with a "
+                            "completion: enable warmup.task_rubrics, or give warmup.rationales_jsonl)")
     return summary, problems
 
 

@@ -95,6 +95,11 @@ def test_label_tasks_need_their_rubric():
     without = WarmupMix(task_rubrics=False)
     examples, _ = build_mix(rows, without, seed=0)
     assert check_mix(rows, examples, without)[1]
+    # ... or rows that carry their own target (the demo's and the loop tests' label rows)
+    answered = [{**rows[0], "completion": '<think>r</think>\n<answer>{"answer": "eligible"}</answer>'}]
+    examples, _ = build_mix(answered, without, seed=0)
+    summary, problems = check_mix(answered, examples, without)
+    assert summary["trial_match"]["worked_solutions"] == 1 and problems == []
 
 
 def test_validate_dry_runs_the_warmup_mix(tmp_path, medcalc_rows):
