@@ -100,7 +100,8 @@ def test_grpo_raises_the_mean_reward_on_a_toy_task(root, tiny_model):
     data = {"train": str(toy_rows(toy_root / "toy.jsonl")), "eval": str(toy_root / "toy.jsonl")}
     run_warmup(config("warmup", toy_root, tiny_model, data=data, warmup={"knowledge_cards": 0, "task_rubrics": False},
                       training={"max_steps": 300, "save_steps": 1000}), echo=lambda *_: None)
-    run_dir = run_rl(config("rl", toy_root, None, data=data,
+    # The toy label is always "yes" (the warm-up prior says otherwise): single-class on purpose, so opt in.
+    run_dir = run_rl(config("rl", toy_root, None, data={**data, "allow_single_class": True},
                             training={"max_steps": 60, "learning_rate": 5e-4, "logging_steps": 4,
                                       "per_device_train_batch_size": 16, "save_steps": 1000},
                             generation={"max_completion_length": 48, "temperature": 1.0, "num_generations": 8},
