@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 ABS_EPS = 1e-9  # float noise allowed at interval edges
@@ -76,6 +77,7 @@ def parse_medcalc_answer(text: str, output_type: str) -> tuple[str, Any]:
 _MIN_DECIMALS = 3
 
 
+@lru_cache(maxsize=65_536)  # the reward asks for the same few limits on every sample of a group
 def limit_slack(limit: float) -> float:
     """How far a written limit may sit from the value it rounds: half a unit of max(3, its decimals) in
     its shortest float form (38.187 -> 0.0005; 0.0 -> 0.0005; 64.79145 -> 0.000005; a computed
