@@ -104,6 +104,12 @@ def gold_analyte(gold: Gold) -> str | None:
     return declared(gold.calculator).analyte
 
 
+@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
+def decimal_reading(gold: Gold) -> tuple[str | None, str | None, Tolerance]:
+    """(target unit, analyte, tolerance) of a decimal gold: one cache lookup per row instead of three."""
+    return target_unit(gold), gold_analyte(gold), gold_tolerance(gold)
+
+
 def within(x: float, center: float, tol: Tolerance) -> bool:
     return abs(x - center) <= tol.half_width(center) + ABS_EPS
 
@@ -112,8 +118,9 @@ def normalise(answer: Any, gold: Gold) -> Any:
     """An answer as a comparable value of the gold's kind; raises AnswerValueError when unreadable."""
     kind = gold.kind
     if kind == "decimal":
-        x = parse_number(answer, target_unit=target_unit(gold), analyte=gold_analyte(gold))
-        return x if gold_tolerance(gold) else float(f"{x:.{SIG_DIGITS}g}")
+        unit, analyte, tolerance = decimal_reading(gold)
+        x = parse_number(answer, target_unit=unit, analyte=analyte)
+        return x if tolerance else float(f"{x:.{SIG_DIGITS}g}")
     if kind == "integer":
         x = parse_number(answer, target_unit=UNITLESS)
         return int(x) if x.is_integer() else x  # a fraction is a (wrong) answer of its own, never a label
@@ -190,24 +197,30 @@ def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple
     tol = _as_tolerance(tol)
     # Each answer's half-width once (agree() per pair would recompute it n^2 times: the reward's hot path).
     half = [tol.half_width(v) + ABS_EPS if tol and isinstance(v, float) else None for v in values]
-
-    def same(j: int, i: int) -> bool:  # values[j] agrees with center values[i]; same rule as agree()
-        a, h = values[j], half[i]
-        return abs(a - values[i]) <= h if h is not None and isinstance(a, float) else a == values[i]
-
+    # agrees[i]: bit j set when values[j] agrees with center values[i] (same rule as agree()), computed
+    # once per pair; the greedy loop below then only counts bits of the still unassigned answers.
+    agrees = []
+    for center, h in zip(values, half, strict=True):
+        mask = 0
+        for j, a in enumerate(values):
+            if abs(a - center) <= h if h is not None and isinstance(a, float) else a == center:
+                mask |= 1 << j
+        agrees.append(mask)
     unassigned = list(range(len(values)))
+    left = (1 << len(values)) - 1  # the same set as `unassigned`, as bits
     groups: list[tuple[Any, int]] = []
     tie = False
     while unassigned:
-        support = [(sum(same(j, i) for j in unassigned), i) for i in unassigned]
+        support = [((agrees[i] & left).bit_count(), i) for i in unassigned]
         best_size = max(size for size, _ in support)
         best = next(i for size, i in support if size == best_size)  # earliest sample wins a tie
-        members = [j for j in unassigned if same(j, best)]
+        taken = agrees[best] & left
+        members = [j for j in unassigned if taken >> j & 1]
         if not groups:
-            tie = any(size == best_size and i not in members for size, i in support)
+            tie = any(size == best_size and not taken >> i & 1 for size, i in support)
         groups.append((values[best], len(members)))
-        taken = set(members)
-        unassigned = [j for j in unassigned if j not in taken]
+        left &= ~taken
+        unassigned = [j for j in unassigned if not taken >> j & 1]
     return groups, tie
 
 
@@ -238,6 +251,7 @@ __all__ = [
     "Declared",
     "Tolerance",
     "agree",
+    "decimal_reading",
     "declared",
     "entropy",
     "gold_analyte",

@@ -56,6 +56,7 @@ class AnswerValueError(ValueError):
             raise AssertionError(f"unknown value-failure reason {reason!r}")
         self.reason = reason
         self.value = value
+        self.detail = detail
         shown = repr(value)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         super().__init__(f"{reason}: {shown}" + (f" ({detail})" if detail else ""))
@@ -131,6 +132,11 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
     without a target unit it must still be a real unit (so "72 or 80" is rejected, not read as 72). A bare
     number is taken to be in the unit the question asked for.
     """
+    if type(value) is str:  # the common case: cached, since a group's samples often write the same text
+        result = _parse_number_text(value, target_unit, analyte)
+        if type(result) is float:
+            return result
+        raise AnswerValueError(*result)  # a fresh exception per call: a cached one would grow its traceback
     if isinstance(value, bool) or value is None:
         raise AnswerValueError("no_value" if value is None else "not_a_number", value)
     if isinstance(value, int | float):
@@ -139,6 +145,20 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
         raise AnswerValueError("multiple_values" if len(value) > 1 else "not_a_number", value)
     if not isinstance(value, str):
         raise AnswerValueError("not_a_number", value)
+    return _number_from_text(value, target_unit, analyte)
+
+
+@lru_cache(maxsize=16_384)  # keyed by every argument the result depends on; the function is pure
+def _parse_number_text(value: str, target_unit: str | None, analyte: str | None) -> float | tuple:
+    """`_number_from_text`, with a rejection returned as AnswerValueError's arguments (reason, value,
+    detail) so it can be cached and re-raised as a new exception."""
+    try:
+        return _number_from_text(value, target_unit, analyte)
+    except AnswerValueError as exc:
+        return exc.reason, exc.value, exc.detail
+
+
+def _number_from_text(value: str, target_unit: str | None, analyte: str | None) -> float:
     _check_length(value)
     text = _clean(value)
     if text.lower() in NO_VALUE:
@@ -318,6 +338,7 @@ def label_key(text: str) -> str:
     return _label_key(text)
 
 
+@lru_cache(maxsize=16_384)  # pure: the same few spellings come back on every row
 def _label_key(text: str) -> str:
     return _LABEL_SEP.sub(" ", _clean(text).rstrip(".!").strip("*").strip().lower())
 
@@ -337,6 +358,11 @@ def default_aliases(choices: Sequence[str]) -> dict[str, str]:
 @lru_cache(maxsize=256)
 def _default_items(choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(default_aliases(choices).items()))
+
+
+@lru_cache(maxsize=256)
+def _default_table(choices: tuple[str, ...]) -> dict[str, str]:
+    return _label_table(choices, _default_items(choices))
 
 
 @lru_cache(maxsize=256)
@@ -364,8 +390,10 @@ def parse_label(value: object, choices: Sequence[str], aliases: Mapping[str, str
     else:
         raise AnswerValueError("multiple_values" if isinstance(value, list) else "unknown_label", value)
     choices = tuple(choices)
-    items = _default_items(choices) if aliases is None else tuple(sorted(aliases.items()))
-    table = _label_table(choices, items)
+    if aliases is None:
+        table = _default_table(choices)
+    else:
+        table = _label_table(choices, tuple(sorted(aliases.items())))
     key = _label_key(text)
     if key in table:
         return table[key]
