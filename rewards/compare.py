@@ -195,17 +195,19 @@ def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple
     founds the first group, and so on; a tie for the top group is broken by sample order and reported.
     """
     tol = _as_tolerance(tol)
-    # Each answer's half-width once (agree() per pair would recompute it n^2 times: the reward's hot path).
-    half = [tol.half_width(v) + ABS_EPS if tol and isinstance(v, float) else None for v in values]
-    # agrees[i]: bit j set when values[j] agrees with center values[i] (same rule as agree()), computed
-    # once per pair; the greedy loop below then only counts bits of the still unassigned answers.
-    agrees = []
-    for center, h in zip(values, half, strict=True):
+    # agrees[i]: bit j set when values[j] agrees with center values[i] (same rule as agree()). Equal
+    # answers of one type agree with the same answers, so each distinct answer is compared once (with its
+    # half-width computed once): a group of 8 samples holding 3 answers costs 9 comparisons, not 64.
+    distinct, holders, slot = _distinct(values)
+    masks = []
+    for center in distinct:
+        h = tol.half_width(center) + ABS_EPS if tol and isinstance(center, float) else None
         mask = 0
-        for j, a in enumerate(values):
+        for a, held in zip(distinct, holders, strict=True):
             if abs(a - center) <= h if h is not None and isinstance(a, float) else a == center:
-                mask |= 1 << j
-        agrees.append(mask)
+                mask |= held
+        masks.append(mask)
+    agrees = [masks[k] for k in slot]
     unassigned = list(range(len(values)))
     left = (1 << len(values)) - 1  # the same set as `unassigned`, as bits
     groups: list[tuple[Any, int]] = []
@@ -222,6 +224,28 @@ def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple
         left &= ~taken
         unassigned = [j for j in unassigned if not taken >> j & 1]
     return groups, tie
+
+
+def _distinct(values: list[Any]) -> tuple[list[Any], list[int], list[int]]:
+    """(distinct answers, bit mask of the samples holding each, each sample's distinct index).
+
+    Answers are the same when type and value are (1 and 1.0 stay apart: a float center has a tolerance,
+    an int one does not); unhashable answers are each their own."""
+    distinct: list[Any] = []
+    holders: list[int] = []
+    slot: list[int] = []
+    index: dict[Any, int] = {}
+    for j, v in enumerate(values):
+        try:
+            k = index.setdefault((type(v), v), len(distinct))
+        except TypeError:  # unhashable (a list): compared on its own
+            k = len(distinct)
+        if k == len(distinct):
+            distinct.append(v)
+            holders.append(0)
+        holders[k] |= 1 << j
+        slot.append(k)
+    return distinct, holders, slot
 
 
 def entropy(sizes: list[int]) -> float:

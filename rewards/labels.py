@@ -198,7 +198,28 @@ class PseudoLabel(Reward):
         applies = [
             tasks is None or (isinstance(t, str) and t.startswith("pseudo/")) for t in (tasks or [None] * n)
         ]
-        typed = [_type_gold(types[i]) if types is not None and applies[i] else None for i in range(n)]
+        typed: list[Gold | None] = [None] * n
+        if types is not None:
+            seen: dict[str, Gold | None] = {}  # TRL repeats a row's gold once per generation
+            for i in range(n):
+                if applies[i]:
+                    raw = types[i]
+                    if not isinstance(raw, str):
+                        typed[i] = _type_gold(raw)
+                    elif raw in seen:
+                        typed[i] = seen[raw]
+                    else:
+                        typed[i] = seen[raw] = _type_gold(raw)
+        tols: dict[str, Tolerance] = {}
+
+        def tolerance_of(i: int) -> Tolerance:  # computed when first needed, as before; once per gold text
+            raw = types[i] if types is not None else None
+            if not isinstance(raw, str):
+                return self._tolerance(typed[i])
+            if raw not in tols:
+                tols[raw] = self._tolerance(typed[i])
+            return tols[raw]
+
         values: list[Any] = [None] * n
         reasons: Reasons = [None] * n
         members: dict[Any, list[int]] = {}
@@ -217,7 +238,7 @@ class PseudoLabel(Reward):
         majorities: dict[Any, Any] = {}
         for g, rows in members.items():
             valid = [values[i] for i in rows if reasons[i] is None]
-            tol = self._tolerance(typed[rows[0]])
+            tol = tolerance_of(rows[0])
             majorities[g] = majority(valid, len(rows), tol, self.min_votes, self.min_share)
         scores: Scores = []
         for i in range(n):
@@ -230,7 +251,7 @@ class PseudoLabel(Reward):
             if stored is not None and stored[i] is not None:
                 target, tol = self._stored(stored[i], typed[i])
             else:
-                target, tol = majorities[group_of[i]], self._tolerance(typed[i])
+                target, tol = majorities[group_of[i]], tolerance_of(i)
             if target is None:
                 scores.append(self.wrong_score)
                 reasons[i] = "no_majority"
