@@ -298,7 +298,7 @@ def apply_prefill(examples: list[dict[str, Any]], tokenizer, prefill: str) -> li
     block, so a completion that would open `<think>` itself drops that tag. Completions without a reasoning
     block (knowledge cards, rubrics) keep the plain generation prompt. SFTTrainer appends the EOS token.
     """
-    from rewards.parse import THINK_OPEN
+    from rewards.tags import THINK_OPEN
 
     out = []
     for ex in examples:

@@ -23,13 +23,21 @@ never evaluates text. Failures come back as a reason from `FORMAT_REASONS`, neve
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, NamedTuple
 
+from rewards.answer_json import (
+    MISS,
+    BadJSON,
+    fast_answer,
+    json_value,
+    lenient_value,
+    loads,
+    several_values,
+)
+from rewards.completion import completion_text
+from rewards.tags import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN, tag_positions
 from rewards.values import (  # re-exported: the value grammar is part of the format's contract
     VALUE_REASONS,
     AnswerValueError,
@@ -47,15 +55,12 @@ __all__ = [
     "AnswerFormat",
     "AnswerValueError",
     "ParsedAnswer",
-    "completion_text",
     "default_aliases",
     "parse_date",
     "parse_label",
     "parse_number",
     "parse_weeks_days",
 ]
-
-THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE = "<think>", "</think>", "<answer>", "</answer>"
 
 # Every reason a completion's format can fail for (a closed set: stats and tests enumerate it).
 FORMAT_REASONS = frozenset(
@@ -94,96 +99,6 @@ def _fail(reason: str) -> ParsedAnswer:
     return ParsedAnswer(False, reason, None, "")
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-# NaN / Infinity are not JSON; Python's decoder accepts them unless told otherwise.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-class _BadJSON(Exception):
-    pass
-
-
-# The common answers, `{"answer": 72.5}` and `{"answer": "text"}`, read without the json module (three
-# times faster); the patterns follow JSON's own number and string grammar, so they accept nothing that
-# json.loads would reject. Anything else (escapes, nesting, long digits) goes through json.
-_WS = r"[ \t\n\r]*"  # JSON whitespace only (\s would also accept unicode spaces)
-_FAST_NUMBER = re.compile(
-    r"\{"
-    + _WS
-    + r'"answer"'
-    + _WS
-    + ":"
-    + _WS
-    + r"(-?(?:0|[1-9][0-9]{0,20})(\.[0-9]{1,20})?([eE][-+]?[0-9]{1,3})?)"
-    + _WS
-    + r"\}"
-)
-_FAST_STRING = re.compile(
-    r"\{" + _WS + r'"answer"' + _WS + ":" + _WS + r'"([^"\\\x00-\x1f]{0,200})"' + _WS + r"\}"
-)
-_MISS = object()
-
-
-def _fast_answer(inner: str) -> Any:
-    m = _FAST_NUMBER.fullmatch(inner)
-    if m:
-        literal = m.group(1)
-        return float(literal) if m.group(2) or m.group(3) else int(literal)
-    m = _FAST_STRING.fullmatch(inner)
-    return m.group(1) if m else _MISS
-
-
-def _loads(text: str) -> Any:
-    try:
-        return _DECODER.decode(text)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, int too long, NaN, deep nesting
-        raise _BadJSON(str(exc)) from None
-
-
-def completion_text(completion: str | Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> str:
-    """The text of a completion: a string, or chat messages (the last assistant message is the answer).
-
-    A message whose reasoning was split out by the chat template (`reasoning_content`, `thinking`) gets
-    it back inside `<think>` tags, so both forms grade alike. Anything else is a caller bug: TypeError.
-    """
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, Mapping):
-        return _message_text(completion)
-    if isinstance(completion, Sequence) and all(isinstance(m, Mapping) for m in completion):
-        if not completion:
-            return ""
-        for message in reversed(completion):
-            if message.get("role", "assistant") == "assistant":
-                return _message_text(message)
-        return ""
-    raise TypeError(
-        f"completion must be a string or a list of chat messages, got {type(completion).__name__}"
-    )
-
-
-def _message_text(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    if content is None:
-        text = ""
-    elif isinstance(content, str):
-        text = content
-    elif isinstance(content, list):  # multimodal parts: keep the text ones
-        text = "".join(
-            p.get("text", "") for p in content if isinstance(p, Mapping) and p.get("type") == "text"
-        )
-    else:
-        raise TypeError(f"message content must be a string or a list of parts, got {type(content).__name__}")
-    for key in ("reasoning_content", "thinking", "reasoning"):
-        reasoning = message.get(key)
-        if isinstance(reasoning, str) and reasoning and THINK_OPEN not in text:
-            return f"{THINK_OPEN}{reasoning}{THINK_CLOSE}{text}"
-    return text
-
-
 @dataclass(frozen=True)
 class AnswerFormat:
     """The `<think>…</think><answer>{json}</answer>` format; see the module docstring.
@@ -214,7 +129,7 @@ class AnswerFormat:
         for tag in (THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE):
             if tag in reasoning:
                 raise ValueError(f"reasoning contains the tag {tag!r}; remove it so the target parses")
-        body = json.dumps({"answer": _json_value(answer)}, ensure_ascii=False)
+        body = json.dumps({"answer": json_value(answer)}, ensure_ascii=False)
         opening = "" if self.prefilled_think else f"{THINK_OPEN}\n"
         return f"{opening}{reasoning.strip()}\n{THINK_CLOSE}\n{ANSWER_OPEN}{body}{ANSWER_CLOSE}"
 
@@ -237,7 +152,7 @@ class AnswerFormat:
         return self._parse_lenient(text, with_think)
 
     def _parse_strict(self, text: str, with_think: bool) -> ParsedAnswer:
-        tags = _tag_positions(text)
+        tags = tag_positions(text)
         if tags is None:
             return _fail("repeated_tag")
         t_open, t_close, a_open, a_close = tags
@@ -264,13 +179,13 @@ class AnswerFormat:
         if not inner or inner.isspace():
             return _fail("empty_answer")
         inner = inner.strip()
-        value = _fast_answer(inner)
-        if value is not _MISS:
+        value = fast_answer(inner)
+        if value is not MISS:
             return ParsedAnswer(True, None, value, text[think_start:t_close].strip() if with_think else "")
         try:
-            obj = _loads(inner)
-        except _BadJSON:
-            return _fail("multiple_values" if _several_values(inner) else "invalid_json")
+            obj = loads(inner)
+        except BadJSON:
+            return _fail("multiple_values" if several_values(inner) else "invalid_json")
         if not isinstance(obj, dict):
             return _fail("not_an_object")
         if "answer" not in obj:
@@ -296,7 +211,7 @@ class AnswerFormat:
         inner = text[start:end].strip()
         if not inner:
             return _fail("empty_answer")
-        found, value = _lenient_value(inner)
+        found, value = lenient_value(inner)
         if not found:
             return _fail(value)
         if _disagreeing_block(text, floor, a_open, value):
@@ -307,101 +222,6 @@ class AnswerFormat:
         t_open = text.rfind(THINK_OPEN, floor, t_close) if t_close >= 0 else -1
         think = text[t_open + len(THINK_OPEN) if t_open >= 0 else floor : t_close if t_close >= 0 else a_open]
         return ParsedAnswer(True, None, value, think.strip())
-
-
-_TAG = re.compile(r"</?(?:think|answer)>")
-_TAG_INDEX = {THINK_OPEN: 0, THINK_CLOSE: 1, ANSWER_OPEN: 2, ANSWER_CLOSE: 3}
-_MAX_TAGS = 64
-_MAX_OTHER_LT = 32  # '<' that start no tag before the walk hands over to the regex pass
-
-
-def _tag_positions(text: str) -> list[int] | None:
-    """[think open, think close, answer open, answer close]: index if once, -1 if absent, -2 if repeated.
-
-    None when more than `_MAX_TAGS` tags appear, so 10,000 nested tags stop early. Every tag starts with
-    '<' and holds no other '<', so visiting each '<' in order (`str.find` of one character is a memchr,
-    several times faster than a regex pass over the reasoning) finds exactly the tags the regex `_TAG`
-    would; text with many other '<' (inequalities, markup) goes to the regex pass, linear per character.
-    """
-    positions = [-1, -1, -1, -1]
-    tags = others = 0
-    i = text.find("<")
-    while i >= 0:
-        close = text.find(">", i + 1, i + 9)  # the longest tag, "</answer>", is 9 characters
-        index = _TAG_INDEX.get(text[i : close + 1]) if close >= 0 else None
-        if index is None:
-            others += 1
-            if others > _MAX_OTHER_LT:
-                return _tag_positions_regex(text)
-        else:
-            if tags >= _MAX_TAGS:
-                return None
-            tags += 1
-            positions[index] = i if positions[index] == -1 else -2
-        i = text.find("<", i + 1)
-    return positions
-
-
-def _tag_positions_regex(text: str) -> list[int] | None:
-    """`_tag_positions` in one regex pass (the same result; kept for text with many other '<')."""
-    positions = [-1, -1, -1, -1]
-    for n, m in enumerate(_TAG.finditer(text)):
-        if n >= _MAX_TAGS:
-            return None
-        i = _TAG_INDEX[m.group()]
-        positions[i] = m.start() if positions[i] == -1 else -2
-    return positions
-
-
-def _lenient_value(inner: str) -> tuple[bool, Any]:
-    """(True, value) or (False, reason): JSON, JSON without trailing commas, `{"answer": bare}`, or bare."""
-    value = _fast_answer(inner)
-    if value is not _MISS:
-        return True, value
-    if inner[0] in "{[":
-        for attempt in range(2):
-            try:  # as written, then without trailing commas (computed only when needed)
-                obj = _loads(inner if attempt == 0 else _drop_trailing_commas(inner))
-            except _BadJSON:
-                continue
-            if isinstance(obj, dict):
-                return (True, obj["answer"]) if "answer" in obj else (False, "missing_answer_key")
-            return True, obj
-        try:  # a JSON value followed by junk ('{"answer": 5} // done'): keep the value
-            obj, end = _DECODER.raw_decode(inner)
-        except (ValueError, RecursionError):
-            obj, end = None, 0
-        if isinstance(obj, dict) and "answer" in obj:
-            if _several_values(inner, obj, end):
-                return False, "multiple_values"
-            return True, obj["answer"]
-        key = inner.find('"answer"')
-        colon = inner.find(":", key) if key >= 0 else -1
-        if colon < 0:
-            return False, "invalid_json"
-        bare = inner[colon + 1 :].strip().removesuffix("}").strip().rstrip(",").strip()
-    else:
-        bare = inner
-    try:
-        return True, _loads(bare)
-    except _BadJSON:
-        return True, bare.strip("\"'")
-
-
-def _several_values(inner: str, first: Any = _MISS, end: int = 0) -> bool:
-    """Whether `inner` holds two JSON answers ('{"answer": 72} {"answer": 10}') that differ."""
-    try:
-        if first is _MISS:
-            first, end = _DECODER.raw_decode(inner)
-        rest = inner[end:].lstrip(" \t\n\r,;")
-        if not rest or rest[0] not in "{[":
-            return False
-        second, _ = _DECODER.raw_decode(rest)
-    except (ValueError, RecursionError):
-        return False
-    if isinstance(first, dict) and isinstance(second, dict):
-        return first.get("answer", _MISS) != second.get("answer", _MISS)
-    return first != second
 
 
 def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
@@ -418,49 +238,11 @@ def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
         close = text.find(ANSWER_CLOSE, prev, end)
         inner = text[prev + len(ANSWER_OPEN) : close if close >= 0 else end].strip()
         if inner and len(inner) <= 4_096:
-            found, other = _lenient_value(inner)
+            found, other = lenient_value(inner)
             if not found or other != value:
                 return True
         end = prev
     return False
-
-
-def _drop_trailing_commas(text: str) -> str:
-    """Remove commas directly before a closing bracket (a linear scan, no regex)."""
-    out: list[str] = []
-    pending = ""  # a comma and whitespace held back until we see what follows
-    for ch in text:
-        if pending:
-            if ch.isspace():
-                pending += ch
-                continue
-            if ch not in "}]":
-                out.append(pending)
-            pending = ""
-        if ch == ",":
-            pending = ch
-        else:
-            out.append(ch)
-    out.append(pending)
-    return "".join(out)
-
-
-def _json_value(answer: Any) -> Any:
-    """The JSON form `render` writes: numbers ≤ 4 decimals, dates MM/DD/YYYY, [weeks, days], labels."""
-    if isinstance(answer, bool) or answer is None or isinstance(answer, str):
-        return answer
-    if isinstance(answer, int):
-        return answer
-    if isinstance(answer, float):
-        if not math.isfinite(answer):
-            raise ValueError(f"cannot render a non-finite answer {answer!r}")
-        rounded = round(answer, 4)
-        return int(rounded) if rounded.is_integer() and abs(rounded) < 1e15 else rounded
-    if isinstance(answer, date):
-        return answer.strftime("%m/%d/%Y")
-    if isinstance(answer, list | tuple) and len(answer) == 2 and all(isinstance(x, int) for x in answer):
-        return [int(answer[0]), int(answer[1])]
-    raise TypeError(f"cannot render an answer of type {type(answer).__name__}: {answer!r}")
 
 
 DEFAULT_FORMAT = AnswerFormat()

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rewards import stats
-from rewards.parse import completion_text
+from rewards.completion import completion_text
 
 Scores = list[float | None]
 Reasons = list[str | None]

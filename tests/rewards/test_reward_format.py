@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from rewards import get_reward, make_reward
-from rewards.parse import DEFAULT_FORMAT, FORMAT_REASONS, AnswerFormat, completion_text
+from rewards.completion import completion_text
+from rewards.parse import DEFAULT_FORMAT, FORMAT_REASONS, AnswerFormat
 
 GOOD = '<think>Compute MAP = (2*80 + 120)/3.</think>\n<answer>{"answer": 93.3}</answer>'
 T = "<think>reasoning</think>"
