@@ -20,28 +20,26 @@ Labels are parsed with explicit grammars, never `eval`.
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-ABS_EPS = 1e-9  # float noise allowed at interval edges
+from calculators.weeks_days import WEEKS_DAYS_LABEL, parse_weeks_days_label
 
-# The benchmark writes gestational age as the Python tuple literal "('29 weeks', '2 days')" (singulars too;
-# the quotes are optional so a hand-edited "(29 weeks, 2 days)" reads the same).
-WEEKS_DAYS_LABEL = re.compile(
-    r"\(\s*'?(\d{1,3})\s*weeks?'?\s*,\s*'?(\d{1,2})\s*days?'?\s*\)", re.IGNORECASE
-)
+__all__ = [
+    "WEEKS_DAYS_LABEL",  # the label grammar lives with the other (weeks, days) grammars
+    "AnswerLabelError",
+    "limit_slack",
+    "medcalc_correct",
+    "parse_medcalc_answer",
+    "parse_weeks_days_label",
+]
+
+ABS_EPS = 1e-9  # float noise allowed at interval edges
 
 
 class AnswerLabelError(ValueError):
     """A published answer that has none of the benchmark's forms."""
-
-
-def parse_weeks_days_label(text: str) -> tuple[int, int] | None:
-    """(weeks, days) from "('29 weeks', '2 days')"; None for any other text."""
-    match = WEEKS_DAYS_LABEL.fullmatch(text.strip())
-    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def parse_medcalc_answer(text: str, output_type: str) -> tuple[str, Any]:

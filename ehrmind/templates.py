@@ -29,12 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from calculators.weeks_days import WEEKS_DAYS_MENTION
+
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 # Step numbers (a line starting "1." or "2)", or "Step 3") order the plan; they are not values, so the leak
 # check skips them. Only at a line start: "the score is 3." mid-line is a value and is checked.
 STEP_MARKER = re.compile(r"^\s*\d+[.)](?=\s|$)|\bstep\s+\d+\b", re.IGNORECASE | re.MULTILINE)
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-WEEKS_DAYS = re.compile(r"(\d+)\s*(?:weeks?|wks?|w)\W{0,5}(?:and\s+)?(\d+)\s*(?:days?|d)\b", re.IGNORECASE)
 PLAN_REQUEST = (
     "Write a thought template for the task below: a numbered, step-by-step plan of the reasoning a careful "
     "clinician follows to solve any case of this kind (which facts to find in the note, which units to "
@@ -97,7 +98,7 @@ def leaks(template: str, golds: list[dict[str, Any]], card: str = "") -> list[st
             if str(value) in ISO_DATE.findall(template):
                 reasons.append("gold date")
         elif kind == "weeks_days" and value:
-            if any([int(w), int(d)] == list(value) for w, d in WEEKS_DAYS.findall(template)):
+            if any([int(w), int(d)] == list(value) for w, d in WEEKS_DAYS_MENTION.findall(template)):
                 reasons.append("gold weeks and days")
         elif kind == "label" and value is not None:
             pattern = rf"answer\s*(?:is|:|=|would be)\s*['\"“]?{re.escape(str(value))}\b"

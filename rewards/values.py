@@ -25,6 +25,7 @@ from datetime import date
 from functools import lru_cache
 
 from calculators.units import normalize_unit
+from calculators.weeks_days import read_weeks_days
 from rewards.units import UNITLESS, answer_unit, is_word_unit, to_gold_unit
 
 MAX_VALUE_CHARS = 200  # longer "values" are prose, not answers
@@ -251,15 +252,6 @@ def parse_date(value: object) -> date:
 
 
 # -- (weeks, days) ----------------------------------------------------------------------------------------
-# Two numbers with a separator between them: a weeks word (and maybe a comma), or a comma/"and"/"+".
-# Matched on text whose whitespace runs are single spaces, so every gap is " ?": one way to match, linear.
-_WEEKS_DAYS = re.compile(
-    r"[(\[]? ?['\"]?(\d{1,3}) ?(?:(?:w|wk|wks|weeks?)['\"]? ?(?:,|and|\+)?|['\"]? ?(?:,|and|\+)) ?"
-    r"['\"]?(\d{1,2}) ?(?:d|days?)?['\"]? ?[)\]]?"
-)
-_WEEKS_ONLY = re.compile(r"(\d{1,3}) ?(?:w|wk|wks|weeks?)")
-
-
 def parse_weeks_days(value: object) -> tuple[int, int]:
     """(weeks, days) from [5, 2], {"weeks": 5, "days": 2}, "(5 weeks, 2 days)", "5w 2d" or "5 weeks"."""
     if value is None:
@@ -273,12 +265,10 @@ def parse_weeks_days(value: object) -> tuple[int, int]:
         text = " ".join(_clean(value).rstrip(".").lower().split())
         if text in NO_VALUE:
             raise AnswerValueError("no_value", value)
-        if m := _WEEKS_DAYS.fullmatch(text):
-            pair = (int(m.group(1)), int(m.group(2)))
-        elif m := _WEEKS_ONLY.fullmatch(text):
-            pair = (int(m.group(1)), 0)
-        else:
+        read = read_weeks_days(text)  # the answer grammar (calculators.weeks_days), on normalised text
+        if read is None:
             raise AnswerValueError("invalid_weeks_days", value, "write [weeks, days]")
+        pair = read
     else:
         raise AnswerValueError("invalid_weeks_days", value, "write [weeks, days]")
     if not isinstance(pair, list | tuple) or len(pair) != 2:

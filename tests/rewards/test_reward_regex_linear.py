@@ -19,7 +19,10 @@ import pytest
 
 MODULES = (
     "rewards.parse",
+    "rewards.answer_json",
+    "rewards.tags",
     "rewards.values",
+    "calculators.weeks_days",
     "rewards.compare",
     "rewards.units",
     "rewards.trial_limits",
