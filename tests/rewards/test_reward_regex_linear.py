@@ -22,7 +22,6 @@ MODULES = (
     "rewards.answer_json",
     "rewards.tags",
     "rewards.values",
-    "calculators.weeks_days",
     "rewards.compare",
     "rewards.units",
     "rewards.trial_limits",
