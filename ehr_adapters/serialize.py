@@ -17,15 +17,13 @@ prompt costs O(lines shown), not O(events). `meds_timelines` builds timelines st
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ehr_adapters.codes import concept_of
 from ehr_adapters.record import PatientRecord
+from ehr_adapters.sections import section_rows
 
 if TYPE_CHECKING:
     from ehr_adapters.meds import MedsDataset
@@ -55,7 +53,6 @@ _SECTIONS = (
     ("Immunizations", "immunization", "distinct", 5, 1),
     ("Reports", "report", "distinct", 5, 1),
 )
-_MAX_SCAN = 20000  # events walked back per section; bounds the cost on very long records
 
 _UNIT_DISPLAY = {
     "meq/L": "mEq/L",
@@ -91,7 +88,10 @@ class Timeline:
     sex: str | None
     by_kind: dict[str, tuple[list[int], list[Row]]] = field(default_factory=dict)
     last_time: datetime | None = None
-    key_index: dict[tuple[str, bool], tuple[Any, Any, int]] = field(default_factory=dict, repr=False)
+    # Per-timeline caches, filled as prompts are rendered (`ehr_adapters.sections`, `_lines`).
+    key_index: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False)
+    shown: dict[tuple, list[int]] = field(default_factory=dict, repr=False)
+    prefixes: dict[tuple[str, bool], list[str | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_rows(cls, patient_id: str, birth: date | None, sex: str | None, rows: list[Row]) -> Timeline:
@@ -173,24 +173,17 @@ def serialize_timeline(
     header = _header(tl, now, prediction_time is not None)
     now_us = _us(now) if now is not None else None
     budget = max_tokens - sum(count(line) for line in header)
-    # each section's rows in display order; a line is formatted (and counted) only when the fill reaches it
-    candidates = [_section_rows(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
-    chosen: list[list[str]] = [[] for _ in _SECTIONS]
-    pending: list[str | None] = [None] * len(_SECTIONS)  # a formatted line that did not fit yet
-    # pass 1: guaranteed share per section; pass 2: fill up to each cap in priority order
-    for limit in (4, 3):
-        for i, spec in enumerate(_SECTIONS):
-            rows, picked, recent = candidates[i], chosen[i], spec[2] == "recent"
-            stop = min(spec[limit], len(rows))
-            while len(picked) < stop:
-                line = pending[i] or _line(rows[len(picked)], now_us, recent)
-                cost = count(line) + (0 if picked else count(spec[0] + ":"))
-                if cost > budget:
-                    pending[i] = line
-                    break
-                picked.append(line)
-                pending[i] = None
-                budget -= cost
+    # each section's lines in display order (at most its cap; ~75 lines, of which ~74 are usually shown)
+    candidates = [_lines(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
+    if tokenizer is None:  # `count` inlined: ~400 lines per prompt
+        costs = [[(len(line) + 4) // 4 for line in lines] for lines in candidates]
+    else:
+        costs = [[count(line) for line in lines] for lines in candidates]
+    titles = [count(spec[0] + ":") if lines else 0 for spec, lines in zip(_SECTIONS, candidates, strict=True)]
+    if sum(map(sum, costs)) + sum(titles) <= budget:
+        chosen = candidates  # everything fits: what the fill below would pick, line for line
+    else:
+        chosen = _fill(candidates, costs, titles, budget)
     out = list(header)
     for (title, *_), lines in zip(_SECTIONS, chosen, strict=True):
         if lines:
@@ -205,6 +198,26 @@ def serialize_timeline(
                 out.pop()
             text = "\n".join(out)
     return text
+
+
+def _fill(
+    candidates: list[list[str]], costs: list[list[int]], titles: list[int], budget: int
+) -> list[list[str]]:
+    """The lines shown when not all fit: pass 1 gives each section its guaranteed share, pass 2 fills up
+    to each cap in priority order; a section stops at its first line that does not fit."""
+    taken = [0] * len(_SECTIONS)
+    for limit in (4, 3):
+        for i, spec in enumerate(_SECTIONS):
+            section_costs, n = costs[i], taken[i]
+            stop = min(spec[limit], len(section_costs))
+            while n < stop:
+                cost = section_costs[n] + (0 if n else titles[i])
+                if cost > budget:
+                    break
+                budget -= cost
+                n += 1
+            taken[i] = n
+    return [lines[:n] for lines, n in zip(candidates, taken, strict=True)]
 
 
 def _counter(tokenizer: Any):
@@ -260,71 +273,39 @@ def _value(value: float | None, unit: str | None, text: str | None) -> str:
     return shown
 
 
-def _key_rows(tl: Timeline, kind: str, latest: bool) -> tuple[Any, Any, int]:
-    """The rows of a kind that can be shown, grouped by key (code for latest values, display otherwise):
-    (sorted codes key_id * width + row index, each key's id * width, width). Built once per timeline, so
-    "the latest row of every key before now" is one vectorized search per prompt."""
-    cache_key = (kind, latest)
-    found = tl.key_index.get(cache_key)
-    if found is None:
-        import numpy as np
-
-        by_key: dict[str, list[int]] = {}
-        rows = tl.by_kind[kind][1]
-        for i, row in enumerate(rows):
-            if latest and row[4] is None and not row[6]:
-                continue
-            by_key.setdefault(row[2] if latest else row[3], []).append(i)
-        width = len(rows) + 1
-        flat = np.array([k * width + i for k, idx in enumerate(by_key.values()) for i in idx], dtype=np.int64)
-        found = tl.key_index[cache_key] = (flat, np.arange(len(by_key), dtype=np.int64) * width, width)
-    return found
-
-
-def _section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[Row]:
-    """The rows a section would show at `now`, in display order (at most `cap`)."""
-    if now is None or kind not in tl.by_kind:
+def _lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[str]:
+    """The section's event lines at `now`: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no
+    value. The part before the time is formatted once per row and timeline."""
+    picks = section_rows(tl, kind, mode, cap, now)
+    if not picks:
         return []
+    recent = mode == "recent"
     times, rows = tl.by_kind[kind]
-    end = bisect_right(times, now)  # events at or before now
-    stop = max(0, end - _MAX_SCAN)
-    if mode == "recent":
-        return [rows[i] for i in range(end - 1, max(stop, end - cap) - 1, -1)]
-    latest = mode == "latest_value"
-    # The latest row of each key at or before now, newest first: the order a backward scan meets them.
-    flat, bases, width = _key_rows(tl, kind, latest)
-    if not len(flat) or end == 0:
-        return []
-    pos = flat.searchsorted(bases + end) - 1  # last entry below (key, end) in (key, row) order
-    found = flat[pos[pos >= 0]]
-    same_key = found // width == (bases[pos >= 0] // width)
-    picks = found[same_key] % width
-    picks = picks[picks >= stop]
-    picks[::-1].sort()  # newest first
-    others: list[int] = []
-    keys: list[int] = []  # latest_value: measurements calculators use come first (most relevant)
-    want = cap * 3 if latest else cap  # look past the first `cap` codes so key ones are not crowded out
-    for i in picks.tolist():
-        if mode == "active":
-            row_end = rows[i][7]
-            if row_end is not None and row_end <= now:
-                continue  # resolved before now: not active (and older mentions are older still)
-        (keys if latest and _is_key(rows[i][2]) else others).append(i)
-        if len(others) + len(keys) >= want or len(keys) >= cap:
-            break
-    return [rows[i] for i in (keys + others)[:cap]]
+    prefixes = tl.prefixes.get((kind, recent))
+    if prefixes is None:
+        prefixes = tl.prefixes[(kind, recent)] = [None] * len(rows)
+    out = []
+    for i in picks:
+        prefix = prefixes[i]
+        if prefix is None:
+            prefix = prefixes[i] = _prefix(rows[i], recent)
+        minutes = (now - times[i]) // 60_000_000  # type: ignore[operator]
+        suffix = _AGO.get(minutes)
+        if suffix is None:
+            suffix = f" ({_ago(now, times[i])})"  # type: ignore[arg-type]
+            if len(_AGO) < 200_000:
+                _AGO[minutes] = suffix
+        out.append(prefix + suffix)
+    return out
 
 
-def _line(row: Row, now: int, recent: bool = False) -> str:
-    """One event line: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no value."""
-    time, _, _, display, value, unit, text, _ = row
+_AGO: dict[int, str] = {}  # minutes before now -> " (3 h ago)": the text depends on the minutes alone
+
+
+def _prefix(row: Row, recent: bool) -> str:
+    _, _, _, display, value, unit, text, _ = row
     shown = None if recent else _value(value, unit, text)
-    return f"- {display}: {shown} ({_ago(now, time)})" if shown else f"- {display} ({_ago(now, time)})"
-
-
-@lru_cache(maxsize=65536)
-def _is_key(code: str) -> bool:
-    return concept_of(code) is not None
+    return f"- {display}: {shown}" if shown else f"- {display}"
 
 
 def meds_timelines(
