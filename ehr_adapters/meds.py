@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ehr_adapters.errors import AdapterError, ReadReport
+from ehr_adapters.errors import AdapterError, ReadReport, SkippedItem
 from ehr_adapters.meds_codes import code_table
 from ehr_adapters.record import Event, PatientRecord
 
@@ -282,10 +282,8 @@ def _read_shard(
             field="subject_id,time,code,numeric_value",
             fix="deduplicate the extract, or read in lenient mode to drop duplicates",
         )
-    for r in dups.get_column("_row").to_list():
-        report.skip(
-            file, f"row {r}", "duplicate event: identical subject_id, time, code and value to an earlier row"
-        )
+    why, where = "duplicate event: identical subject_id, time, code and value to an earlier row", str(file)
+    report.skipped.extend(SkippedItem(where, f"row {r}", why) for r in dups.get_column("_row").to_list())
     keep = ~dup & pl.Series(~df["_row"].is_in(bad["_row"].implode()))
     return file, tz, df.filter(keep).drop("_row", "_has_time")
 

@@ -11,15 +11,15 @@ events; `ehr_adapters.serialize` only formats and budgets the lines.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ehr_adapters.codes import concept_of
 
 if TYPE_CHECKING:
-    from ehr_adapters.serialize import Row, Timeline
+    from ehr_adapters.serialize import Timeline
 
 MAX_SCAN = 20000  # rows looked at per section; bounds the cost on very long records
 
@@ -42,12 +42,18 @@ def _key_rows(tl: Timeline, kind: str, latest: bool) -> _KeyIndex:
     if found is None:
         import numpy as np
 
-        rows = tl.by_kind[kind][1]
-        n = len(rows)
+        events = tl.by_kind[kind]
+        n = len(events.times)
         # latest values: rows with neither a value nor a text are never shown
-        keep = [i for i, row in enumerate(rows) if row[4] is not None or row[6]] if latest else range(n)
-        column = itemgetter(2 if latest else 3)
-        keys = [column(rows[i]) for i in keep] if latest else list(map(column, rows))
+        if latest:
+            keep: Sequence[int] = [
+                i
+                for i, (v, t) in enumerate(zip(events.values, events.texts, strict=True))
+                if v is not None or t
+            ]
+            keys = [events.codes[i] for i in keep]
+        else:
+            keep, keys = range(n), events.displays
         ids = {key: k for k, key in enumerate(dict.fromkeys(keys))}
         key_id = np.fromiter(map(ids.__getitem__, keys), np.int64, len(keys))
         order = np.argsort(key_id, kind="stable")  # by key, then row
@@ -59,9 +65,8 @@ def _key_rows(tl: Timeline, kind: str, latest: bool) -> _KeyIndex:
         next_same = np.full(n, -1, dtype=np.int64)
         next_same[kept] = follow
         key_codes = {code: _is_key(code) for code in ids} if latest else {}
-        is_key = [key_codes.get(row[2], False) for row in rows] if latest else []
-        ends = list(map(itemgetter(7), rows))
-        found = tl.key_index[cache_key] = _KeyIndex(next_same, is_key, ends.count(None) != n)
+        is_key = [key_codes.get(code, False) for code in events.codes] if latest else []
+        found = tl.key_index[cache_key] = _KeyIndex(next_same, is_key, events.ends.count(None) != n)
     return found
 
 
@@ -71,7 +76,7 @@ def section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) 
     lab and vital sections (no new diagnosis between two lab draws)."""
     if now is None or kind not in tl.by_kind:
         return []
-    times, rows = tl.by_kind[kind]
+    times = tl.by_kind[kind].times
     end = bisect_right(times, now)  # events at or before now
     if mode == "recent":
         stop = max(0, end - MAX_SCAN)
@@ -82,11 +87,13 @@ def section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) 
     cache_key = (kind, mode, cap, end, now if active else None)
     found = tl.shown.get(cache_key)
     if found is None:
-        found = tl.shown[cache_key] = _pick_rows(rows, index, mode, cap, end, now)
+        found = tl.shown[cache_key] = _pick_rows(tl.by_kind[kind].ends, index, mode, cap, end, now)
     return found
 
 
-def _pick_rows(rows: list[Row], index: _KeyIndex, mode: str, cap: int, end: int, now: int) -> list[int]:
+def _pick_rows(
+    ends: list[int | None], index: _KeyIndex, mode: str, cap: int, end: int, now: int
+) -> list[int]:
     import numpy as np
 
     stop = max(0, end - MAX_SCAN)  # bounds the rows looked at on very long records
@@ -99,7 +106,7 @@ def _pick_rows(rows: list[Row], index: _KeyIndex, mode: str, cap: int, end: int,
     is_key = index.is_key
     for i in picks:
         if mode == "active":
-            row_end = rows[i][7]
+            row_end = ends[i]
             if row_end is not None and row_end <= now:
                 continue  # resolved before now: not active (and older mentions are older still)
         (keys if latest and is_key[i] else others).append(i)

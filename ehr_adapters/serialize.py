@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ehr_adapters.record import PatientRecord
 from ehr_adapters.sections import section_rows
@@ -31,6 +31,21 @@ if TYPE_CHECKING:
 # (time, kind, code, display, value, unit, text, end); times are integer microseconds since the epoch
 # (cheap to compare and subtract; converting millions of datetimes is what made this slow)
 Row = tuple[int, str, str, str, "float | None", "str | None", "str | None", "int | None"]
+
+
+class Events(NamedTuple):
+    """One kind's events of a timeline as columns, in time order (ties ordered as `_row_order`): columns
+    are slices of a frame's columns, so no per-event object is built."""
+
+    times: list[int]  # µs since the epoch
+    codes: list[str]
+    displays: list[str]
+    values: list[float | None]
+    units: list[str | None]
+    texts: list[str | None]
+    ends: list[int | None]  # µs since the epoch, or None
+
+
 _EPOCH = datetime(1970, 1, 1)
 _US_PER_S = 1_000_000
 
@@ -86,7 +101,7 @@ class Timeline:
     patient_id: str
     birth_date: date | None
     sex: str | None
-    by_kind: dict[str, tuple[list[int], list[Row]]] = field(default_factory=dict)
+    by_kind: dict[str, Events] = field(default_factory=dict)
     last_time: datetime | None = None
     # Per-timeline caches, filled as prompts are rendered (`ehr_adapters.sections`, `_lines`).
     key_index: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False)
@@ -97,14 +112,16 @@ class Timeline:
     def from_rows(cls, patient_id: str, birth: date | None, sex: str | None, rows: list[Row]) -> Timeline:
         """Rows must be sorted by time; rows without a time are static facts and are not shown."""
         tl = cls(patient_id, birth, sex)
+        by_kind: dict[str, list[Row]] = {}
         last = None
         for row in rows:
             if row[0] is None:
                 continue
-            times, kept = tl.by_kind.setdefault(row[1], ([], []))
-            times.append(row[0])
-            kept.append(row)
+            by_kind.setdefault(row[1], []).append(row)
             last = row[0] if last is None or row[0] > last else last
+        for kind, kept in by_kind.items():
+            times, _kind, *rest = map(list, zip(*kept, strict=True))
+            tl.by_kind[kind] = Events(times, *rest)
         tl.last_time = _EPOCH + timedelta(microseconds=last) if last is not None else None
         return tl
 
@@ -280,15 +297,17 @@ def _lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> lis
     if not picks:
         return []
     recent = mode == "recent"
-    times, rows = tl.by_kind[kind]
+    events = tl.by_kind[kind]
+    times = events.times
     prefixes = tl.prefixes.get((kind, recent))
     if prefixes is None:
-        prefixes = tl.prefixes[(kind, recent)] = [None] * len(rows)
+        prefixes = tl.prefixes[(kind, recent)] = [None] * len(times)
     out = []
     for i in picks:
         prefix = prefixes[i]
         if prefix is None:
-            prefix = prefixes[i] = _prefix(rows[i], recent)
+            shown = None if recent else _value(events.values[i], events.units[i], events.texts[i])
+            prefix = prefixes[i] = f"- {events.displays[i]}: {shown}" if shown else f"- {events.displays[i]}"
         minutes = (now - times[i]) // 60_000_000  # type: ignore[operator]
         suffix = _AGO.get(minutes)
         if suffix is None:
@@ -300,12 +319,6 @@ def _lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> lis
 
 
 _AGO: dict[int, str] = {}  # minutes before now -> " (3 h ago)": the text depends on the minutes alone
-
-
-def _prefix(row: Row, recent: bool) -> str:
-    _, _, _, display, value, unit, text, _ = row
-    shown = None if recent else _value(value, unit, text)
-    return f"- {display}: {shown}" if shown else f"- {display}"
 
 
 def meds_timelines(
@@ -335,11 +348,11 @@ def meds_timelines(
     }
     timed = (
         timed.filter(pl.col("kind").is_in(shown))
-        .with_columns(pl.col("time").dt.epoch("us").alias("t_us"), pl.lit(None, pl.Int64).alias("end_us"))
+        .with_columns(pl.col("time").dt.epoch("us").alias("t_us"))
         # each (subject, kind) contiguous, in time order within it (ties as _row_order)
         .sort(["subject_id", "kind", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)
     )
-    cols = ("t_us", "kind", "code", "display", "numeric_value", "unit", "text_value", "end_us")
+    cols = ("t_us", "code", "display", "numeric_value", "unit", "text_value")
     columns = [timed.get_column(c).to_list() for c in cols]  # one conversion, then slices per group
     runs = (
         timed.select(pl.col("subject_id").rle_id().alias("s"), pl.col("kind").rle_id().alias("k"))
@@ -347,9 +360,9 @@ def meds_timelines(
         .unnest("r")
     )
     start = 0
-    subjects, kinds = timed.get_column("subject_id"), columns[1]
+    subjects, kinds = timed.get_column("subject_id"), timed.get_column("kind")
     for length in runs.get_column("len").to_list():
         part = [c[start : start + length] for c in columns]
-        out[int(subjects[start])].by_kind[kinds[start]] = (part[0], list(zip(*part, strict=True)))
+        out[int(subjects[start])].by_kind[kinds[start]] = Events(*part, [None] * length)  # MEDS: no end times
         start += length
     return out
