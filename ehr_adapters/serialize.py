@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ehr_adapters.record import PatientRecord
+from ehr_adapters.record import PatientRecord, age_years, whole_years
 from ehr_adapters.sections import section_rows
 
 if TYPE_CHECKING:
@@ -246,7 +246,7 @@ def _counter(tokenizer: Any):
 def _header(tl: Timeline, now: datetime | None, explicit: bool) -> list[str]:
     parts = []
     if tl.birth_date is not None and now is not None:
-        parts.append(f"{int((now.date() - tl.birth_date).days // 365.25)}-year-old")
+        parts.append(f"{age_years(tl.birth_date, now)}-year-old")
     parts.append(tl.sex or "patient of unknown sex")
     lines = [f"Patient: {' '.join(parts)}."]
     if now is None:
@@ -270,7 +270,7 @@ def _ago(now: int, then: int) -> str:
         return f"{days} d ago"
     if days < 730:
         return f"{int(days // 30.44)} mo ago"
-    return f"{int(days // 365.25)} y ago"
+    return f"{whole_years(days)} y ago"
 
 
 _VALUE_TEXT: dict[tuple[float, str | None], str] = {}

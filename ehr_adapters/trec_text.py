@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ehr_adapters.record import YEARS_PER_UNIT
+
 # --- demographics from free text ------------------------------------------------------------------------
 
 _AGE = re.compile(
@@ -18,7 +20,7 @@ _AGE = re.compile(
     re.IGNORECASE,
 )
 _AGE_SEX_SHORT = re.compile(r"(?<![\d.])(\d{1,3})\s?([MF])\b")  # "48 M", "74M"
-_UNIT_YEARS = {"month": 1 / 12, "mo": 1 / 12, "week": 7 / 365.25, "wk": 7 / 365.25, "day": 1 / 365.25}
+_UNIT_PREFIX = {"month": "month", "mo": "month", "week": "week", "wk": "week", "day": "day"}  # else years
 _FEMALE = {"woman", "female", "girl", "lady", "f", "mother", "gravida", "postmenopausal"}
 _MALE = {"man", "male", "boy", "gentleman", "m", "guy"}
 _SEX_WORD = re.compile(r"\b(women|woman|female|girl|lady|gentleman|men|man|male|boy|guy)\b", re.IGNORECASE)
@@ -46,7 +48,7 @@ def parse_age_sex(text: str) -> tuple[float | None, str | None]:
         sex = "male" if short.group(2) == "M" else "female"
     elif match:
         unit = match.group(2).lower().rstrip(".")
-        scale = next((v for k, v in _UNIT_YEARS.items() if unit.startswith(k)), 1.0)
+        scale = next((YEARS_PER_UNIT[v] for k, v in _UNIT_PREFIX.items() if unit.startswith(k)), 1.0)
         age = round(float(match.group(1)) * scale, 4)
         after = text[match.end() : match.end() + 40]
     if sex is None and after:
@@ -81,8 +83,7 @@ def parse_ct_age(raw: str | None) -> float | None:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?", text, re.IGNORECASE)
     if not match:
         raise ValueError(f"unrecognised age limit {text!r}")
-    days = {"year": 365.25, "month": 365.25 / 12, "week": 7, "day": 1, "hour": 1 / 24, "minute": 1 / 1440}
-    return round(float(match.group(1)) * days[match.group(2).lower()] / 365.25, 4)
+    return round(float(match.group(1)) * YEARS_PER_UNIT[match.group(2).lower()], 4)
 
 
 def parse_ct_sex(raw: str | None) -> str | None:

@@ -31,7 +31,7 @@ from calculators.editions import for_edition
 from calculators.registry import load
 from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
-from ehr_adapters.record import PatientRecord
+from ehr_adapters.record import PatientRecord, age_years
 from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
@@ -392,12 +392,8 @@ def _demographic(record: Patient, name: str, when: datetime) -> Any:
         return record.sex if record.sex in ("female", "male") else None
     if record.birth_date is None:
         return None
-    return age_years(record.birth_date, when)
+    return age_years(record.birth_date, when)  # as the serializer prints it: the gold matches the prompt
 
-
-def age_years(born: date, when: datetime) -> int:
-    """Whole years, computed as the serializer prints the age ("52-year-old"), so gold matches the prompt."""
-    return int((when.date() - born).days // 365.25)
 
 
 def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) -> None:
