@@ -18,6 +18,7 @@ MEDS extract is mined without building a PatientRecord per candidate.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -362,15 +363,29 @@ def answer_in_prompt(calc_id: str, context: str, gold: dict[str, Any]) -> str | 
 
 def shown_number(context: str, value: float) -> float | None:
     """The number an event line of the serialized text ("- Sodium: 138 mEq/L (3 h ago)") shows for this
-    value, allowing for display rounding (4 significant digits), or None when no line shows it."""
+    value, allowing for display rounding (4 significant digits), or None when no line shows it. Of several,
+    the closest; of equally close ones, the first in the text."""
     value = float(value)
+    tolerance = 5e-4 * max(abs(value), 1e-9)
+    numbers, first = _number_index(context)
+    # the numbers near the value (with slack: the exact test below decides), in text order
+    near = range(bisect_left(numbers, value - 2 * tolerance), bisect_right(numbers, value + 2 * tolerance))
     best = None
-    for number in _event_numbers(context):
-        if abs(number - value) <= 5e-4 * max(abs(value), 1e-9) and (
-            best is None or abs(number - value) < abs(best - value)
-        ):
+    for j in sorted(near, key=first.__getitem__):
+        number = numbers[j]
+        if abs(number - value) <= tolerance and (best is None or abs(number - value) < abs(best - value)):
             best = number
     return best
+
+
+@lru_cache(maxsize=256)
+def _number_index(context: str) -> tuple[list[float], list[int]]:
+    """The distinct numbers event lines show, sorted, with where each first appears in the text."""
+    first: dict[float, int] = {}
+    for position, number in enumerate(_event_numbers(context)):
+        first.setdefault(number, position)
+    numbers = sorted(first)
+    return numbers, [first[n] for n in numbers]
 
 
 @lru_cache(maxsize=256)
