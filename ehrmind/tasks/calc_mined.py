@@ -17,12 +17,9 @@ MEDS extract is mined without building a PatientRecord per candidate.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any, Protocol
 
 import polars as pl
@@ -34,6 +31,7 @@ from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.record import PatientRecord, age_years
 from ehrmind.prompts import chat_prompt
+from ehrmind.tasks.prompt_numbers import answer_in_prompt, shown_number
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
 TASK = "calc"
@@ -78,12 +76,6 @@ REQUIRED_FOR_MINING: dict[str, tuple[str, ...]] = {"qsofa": ("gcs",)}
 ASSUMPTION_TEXT: dict[tuple[str, str], str] = {
     ("qsofa", "altered_mentation"): "Judge altered mentation from the Glasgow Coma Scale only (GCS < 15).",
 }
-# Record lines that may state a calculator's own result (a lab-reported anion gap, a charted BMI or MAP):
-# a row whose prompt shows a value equal to the gold would be answered by copying, so it is skipped.
-OUTPUT_LINES: dict[str, str] = {
-    "anion_gap": r"anion gap", "bmi": r"body mass index|\bbmi\b", "mean_arterial_pressure": r"\bmean\b|\bmap\b",
-    "ckd_epi_2021": r"\begfr\b|glomerular", "serum_osmolality": r"osmolal", "bsa_mosteller": r"surface area",
-}  # fmt: skip
 # Concepts computed from others charted at the same time (MIMIC charts GCS as its three components).
 DERIVED: dict[str, tuple[str, ...]] = {"gcs": ("gcs_eye", "gcs_verbal", "gcs_motor")}
 
@@ -349,57 +341,6 @@ def question(plan: MiningPlan, not_measured: Sequence[str] = ()) -> str:
         else:
             text += f" Assume {label[0].lower() + label[1:]}: {default}."
     return text
-
-
-def answer_in_prompt(calc_id: str, context: str, gold: dict[str, Any]) -> str | None:
-    """The record line that states the gold value itself (within its tolerance), or None."""
-    pattern = OUTPUT_LINES.get(calc_id)
-    lower, upper = gold.get("lower", gold["value"]), gold.get("upper", gold["value"])
-    for display, number in re.findall(r"^- ([^\n]*?): (-?\d+(?:\.\d+)?)\b", context, re.MULTILINE):
-        if pattern and re.search(pattern, display, re.IGNORECASE) and lower <= float(number) <= upper:
-            return display
-    return None
-
-
-def shown_number(context: str, value: float) -> float | None:
-    """The number an event line of the serialized text ("- Sodium: 138 mEq/L (3 h ago)") shows for this
-    value, allowing for display rounding (4 significant digits), or None when no line shows it. Of several,
-    the closest; of equally close ones, the first in the text."""
-    value = float(value)
-    tolerance = 5e-4 * max(abs(value), 1e-9)
-    numbers, first = _number_index(context)
-    # the numbers near the value (with slack: the exact test below decides), in text order
-    near = range(bisect_left(numbers, value - 2 * tolerance), bisect_right(numbers, value + 2 * tolerance))
-    best = None
-    for j in sorted(near, key=first.__getitem__):
-        number = numbers[j]
-        if abs(number - value) <= tolerance and (best is None or abs(number - value) < abs(best - value)):
-            best = number
-    return best
-
-
-@lru_cache(maxsize=256)
-def _number_index(context: str) -> tuple[list[float], list[int]]:
-    """The distinct numbers event lines show, sorted, with where each first appears in the text."""
-    first: dict[float, int] = {}
-    for position, number in enumerate(_event_numbers(context)):
-        first.setdefault(number, position)
-    numbers = sorted(first)
-    return numbers, [first[n] for n in numbers]
-
-
-@lru_cache(maxsize=256)
-def _event_numbers(context: str) -> tuple[float, ...]:
-    # cached: every input of every calculator at one instant is looked up in the same context
-    return tuple(float(text) for text in _EVENT_NUMBER.findall(context))
-
-
-def visible(context: str, value: float) -> bool:
-    """Does an event line of the serialized text show this value (up to display rounding)?"""
-    return shown_number(context, value) is not None
-
-
-_EVENT_NUMBER = re.compile(r"^- [^\n]*?: (-?\d+(?:\.\d+)?)(?= |$)", re.MULTILINE)
 
 
 def _demographic(record: Patient, name: str, when: datetime) -> Any:
