@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.adapters_pandas import pandas_labels, pandas_read  # noqa: E402
 from ehr_adapters import ehrshot  # noqa: E402
-from ehr_adapters.codes import is_ucum  # noqa: E402
 from ehr_adapters.fhir import read_fhir  # noqa: E402
 from ehr_adapters.fhir_extract import _parse_datetime  # noqa: E402
 from ehr_adapters.meds import read_meds  # noqa: E402
 from ehr_adapters.serialize import meds_timelines, serialize_timeline  # noqa: E402
+from ehr_adapters.ucum import is_ucum  # noqa: E402
 
 FRESHNESS = timedelta(hours=24)
 

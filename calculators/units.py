@@ -69,6 +69,8 @@ UNIT_ALIASES: dict[str, str] = {
     # dimensionless
     "%": "percent", "percent": "percent", "1": "dimensionless", "{ratio}": "dimensionless",
     "{score}": "dimensionless", "": "dimensionless",
+    # volumes and osmolality (calculator outputs: free water deficit in L, serum osmolality)
+    "L": "L", "mOsm/kg": "mOsm/kg",
 }
 
 # Count concentrations (cell counts). MedCalc-Bench writes a count by its denominator alone ("µL",

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from ehr_adapters.codes import UCUM_SYSTEM, concept_of, is_ucum
+from ehr_adapters.codes import concept_of
 from ehr_adapters.meds_codes import VITAL_CONCEPTS
 from ehr_adapters.record import Event
+from ehr_adapters.ucum import UCUM_SYSTEM, is_ucum
 
 _DATETIME = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$"

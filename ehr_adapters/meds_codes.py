@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ehr_adapters.codes import concept_of, default_unit, display_of, ucum_unit
+from ehr_adapters.codes import concept_of, default_unit, display_of
+from ehr_adapters.ucum import ucum_unit
 
 VITAL_CONCEPTS = frozenset(
     {

@@ -24,6 +24,30 @@ EVENT_KINDS = (
     "other",
 )
 
+# Ages and durations in years: the one definition every adapter and builder uses, so the age a prompt
+# prints ("52-year-old") is the age a calculator's gold is computed from.
+DAYS_PER_YEAR = 365.25  # the Julian year
+# Years in one unit of time, for ages and age limits written in other units ("6 months", "3-day-old").
+YEARS_PER_UNIT: dict[str, float] = {
+    "year": 1.0,
+    "month": 1 / 12,
+    "week": 7 / DAYS_PER_YEAR,
+    "day": 1 / DAYS_PER_YEAR,
+    "hour": 1 / 24 / DAYS_PER_YEAR,
+    "minute": 1 / 1440 / DAYS_PER_YEAR,
+}
+
+
+def whole_years(days: int) -> int:
+    """Completed years in a number of days: floor(days / 365.25)."""
+    return int(days // DAYS_PER_YEAR)
+
+
+def age_years(born: date, when: date | datetime) -> int:
+    """Age in completed years at `when` (its calendar date): floor(days since birth / 365.25)."""
+    day = when.date() if isinstance(when, datetime) else when
+    return whole_years((day - born).days)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -61,9 +85,6 @@ class PatientRecord:
         """Events ordered by time; static facts (time None) first."""
         return sorted(self.events, key=lambda e: (e.time is not None, e.time or datetime.min))
 
-    def age_at(self, when: datetime | date) -> float | None:
-        """Age in years at `when` (fractional), or None when the birth date is unknown."""
-        if self.birth_date is None:
-            return None
-        day = when.date() if isinstance(when, datetime) else when
-        return (day - self.birth_date).days / 365.25
+    def age_at(self, when: datetime | date) -> int | None:
+        """Age in completed years at `when` (`age_years`), or None when the birth date is unknown."""
+        return None if self.birth_date is None else age_years(self.birth_date, when)

@@ -17,15 +17,13 @@ prompt costs O(lines shown), not O(events). `meds_timelines` builds timelines st
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ehr_adapters.codes import concept_of
-from ehr_adapters.record import PatientRecord
+from ehr_adapters.record import PatientRecord, age_years, whole_years
+from ehr_adapters.sections import section_rows
 
 if TYPE_CHECKING:
     from ehr_adapters.meds import MedsDataset
@@ -33,6 +31,21 @@ if TYPE_CHECKING:
 # (time, kind, code, display, value, unit, text, end); times are integer microseconds since the epoch
 # (cheap to compare and subtract; converting millions of datetimes is what made this slow)
 Row = tuple[int, str, str, str, "float | None", "str | None", "str | None", "int | None"]
+
+
+class Events(NamedTuple):
+    """One kind's events of a timeline as columns, in time order (ties ordered as `_row_order`): columns
+    are slices of a frame's columns, so no per-event object is built."""
+
+    times: list[int]  # µs since the epoch
+    codes: list[str]
+    displays: list[str]
+    values: list[float | None]
+    units: list[str | None]
+    texts: list[str | None]
+    ends: list[int | None]  # µs since the epoch, or None
+
+
 _EPOCH = datetime(1970, 1, 1)
 _US_PER_S = 1_000_000
 
@@ -55,7 +68,6 @@ _SECTIONS = (
     ("Immunizations", "immunization", "distinct", 5, 1),
     ("Reports", "report", "distinct", 5, 1),
 )
-_MAX_SCAN = 20000  # events walked back per section; bounds the cost on very long records
 
 _UNIT_DISPLAY = {
     "meq/L": "mEq/L",
@@ -89,22 +101,27 @@ class Timeline:
     patient_id: str
     birth_date: date | None
     sex: str | None
-    by_kind: dict[str, tuple[list[int], list[Row]]] = field(default_factory=dict)
+    by_kind: dict[str, Events] = field(default_factory=dict)
     last_time: datetime | None = None
-    key_index: dict[tuple[str, bool], tuple[Any, Any, int]] = field(default_factory=dict, repr=False)
+    # Per-timeline caches, filled as prompts are rendered (`ehr_adapters.sections`, `_lines`).
+    key_index: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False)
+    shown: dict[tuple, list[int]] = field(default_factory=dict, repr=False)
+    prefixes: dict[tuple[str, bool], list[str | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_rows(cls, patient_id: str, birth: date | None, sex: str | None, rows: list[Row]) -> Timeline:
         """Rows must be sorted by time; rows without a time are static facts and are not shown."""
         tl = cls(patient_id, birth, sex)
+        by_kind: dict[str, list[Row]] = {}
         last = None
         for row in rows:
             if row[0] is None:
                 continue
-            times, kept = tl.by_kind.setdefault(row[1], ([], []))
-            times.append(row[0])
-            kept.append(row)
+            by_kind.setdefault(row[1], []).append(row)
             last = row[0] if last is None or row[0] > last else last
+        for kind, kept in by_kind.items():
+            times, _kind, *rest = map(list, zip(*kept, strict=True))
+            tl.by_kind[kind] = Events(times, *rest)
         tl.last_time = _EPOCH + timedelta(microseconds=last) if last is not None else None
         return tl
 
@@ -173,24 +190,17 @@ def serialize_timeline(
     header = _header(tl, now, prediction_time is not None)
     now_us = _us(now) if now is not None else None
     budget = max_tokens - sum(count(line) for line in header)
-    # each section's rows in display order; a line is formatted (and counted) only when the fill reaches it
-    candidates = [_section_rows(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
-    chosen: list[list[str]] = [[] for _ in _SECTIONS]
-    pending: list[str | None] = [None] * len(_SECTIONS)  # a formatted line that did not fit yet
-    # pass 1: guaranteed share per section; pass 2: fill up to each cap in priority order
-    for limit in (4, 3):
-        for i, spec in enumerate(_SECTIONS):
-            rows, picked, recent = candidates[i], chosen[i], spec[2] == "recent"
-            stop = min(spec[limit], len(rows))
-            while len(picked) < stop:
-                line = pending[i] or _line(rows[len(picked)], now_us, recent)
-                cost = count(line) + (0 if picked else count(spec[0] + ":"))
-                if cost > budget:
-                    pending[i] = line
-                    break
-                picked.append(line)
-                pending[i] = None
-                budget -= cost
+    # each section's lines in display order (at most its cap; ~75 lines, of which ~74 are usually shown)
+    candidates = [_lines(tl, kind, mode, cap, now_us) for _, kind, mode, cap, _ in _SECTIONS]
+    if tokenizer is None:  # `count` inlined: ~400 lines per prompt
+        costs = [[(len(line) + 4) // 4 for line in lines] for lines in candidates]
+    else:
+        costs = [[count(line) for line in lines] for lines in candidates]
+    titles = [count(spec[0] + ":") if lines else 0 for spec, lines in zip(_SECTIONS, candidates, strict=True)]
+    if sum(map(sum, costs)) + sum(titles) <= budget:
+        chosen = candidates  # everything fits: what the fill below would pick, line for line
+    else:
+        chosen = _fill(candidates, costs, titles, budget)
     out = list(header)
     for (title, *_), lines in zip(_SECTIONS, chosen, strict=True):
         if lines:
@@ -207,6 +217,26 @@ def serialize_timeline(
     return text
 
 
+def _fill(
+    candidates: list[list[str]], costs: list[list[int]], titles: list[int], budget: int
+) -> list[list[str]]:
+    """The lines shown when not all fit: pass 1 gives each section its guaranteed share, pass 2 fills up
+    to each cap in priority order; a section stops at its first line that does not fit."""
+    taken = [0] * len(_SECTIONS)
+    for limit in (4, 3):
+        for i, spec in enumerate(_SECTIONS):
+            section_costs, n = costs[i], taken[i]
+            stop = min(spec[limit], len(section_costs))
+            while n < stop:
+                cost = section_costs[n] + (0 if n else titles[i])
+                if cost > budget:
+                    break
+                budget -= cost
+                n += 1
+            taken[i] = n
+    return [lines[:n] for lines, n in zip(candidates, taken, strict=True)]
+
+
 def _counter(tokenizer: Any):
     if tokenizer is None:
         return lambda s: (len(s) + 4) // 4  # ceil((chars + 1 newline) / 4)
@@ -216,7 +246,7 @@ def _counter(tokenizer: Any):
 def _header(tl: Timeline, now: datetime | None, explicit: bool) -> list[str]:
     parts = []
     if tl.birth_date is not None and now is not None:
-        parts.append(f"{int((now.date() - tl.birth_date).days // 365.25)}-year-old")
+        parts.append(f"{age_years(tl.birth_date, now)}-year-old")
     parts.append(tl.sex or "patient of unknown sex")
     lines = [f"Patient: {' '.join(parts)}."]
     if now is None:
@@ -240,7 +270,7 @@ def _ago(now: int, then: int) -> str:
         return f"{days} d ago"
     if days < 730:
         return f"{int(days // 30.44)} mo ago"
-    return f"{int(days // 365.25)} y ago"
+    return f"{whole_years(days)} y ago"
 
 
 _VALUE_TEXT: dict[tuple[float, str | None], str] = {}
@@ -260,71 +290,35 @@ def _value(value: float | None, unit: str | None, text: str | None) -> str:
     return shown
 
 
-def _key_rows(tl: Timeline, kind: str, latest: bool) -> tuple[Any, Any, int]:
-    """The rows of a kind that can be shown, grouped by key (code for latest values, display otherwise):
-    (sorted codes key_id * width + row index, each key's id * width, width). Built once per timeline, so
-    "the latest row of every key before now" is one vectorized search per prompt."""
-    cache_key = (kind, latest)
-    found = tl.key_index.get(cache_key)
-    if found is None:
-        import numpy as np
-
-        by_key: dict[str, list[int]] = {}
-        rows = tl.by_kind[kind][1]
-        for i, row in enumerate(rows):
-            if latest and row[4] is None and not row[6]:
-                continue
-            by_key.setdefault(row[2] if latest else row[3], []).append(i)
-        width = len(rows) + 1
-        flat = np.array([k * width + i for k, idx in enumerate(by_key.values()) for i in idx], dtype=np.int64)
-        found = tl.key_index[cache_key] = (flat, np.arange(len(by_key), dtype=np.int64) * width, width)
-    return found
-
-
-def _section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[Row]:
-    """The rows a section would show at `now`, in display order (at most `cap`)."""
-    if now is None or kind not in tl.by_kind:
+def _lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[str]:
+    """The section's event lines at `now`: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no
+    value. The part before the time is formatted once per row and timeline."""
+    picks = section_rows(tl, kind, mode, cap, now)
+    if not picks:
         return []
-    times, rows = tl.by_kind[kind]
-    end = bisect_right(times, now)  # events at or before now
-    stop = max(0, end - _MAX_SCAN)
-    if mode == "recent":
-        return [rows[i] for i in range(end - 1, max(stop, end - cap) - 1, -1)]
-    latest = mode == "latest_value"
-    # The latest row of each key at or before now, newest first: the order a backward scan meets them.
-    flat, bases, width = _key_rows(tl, kind, latest)
-    if not len(flat) or end == 0:
-        return []
-    pos = flat.searchsorted(bases + end) - 1  # last entry below (key, end) in (key, row) order
-    found = flat[pos[pos >= 0]]
-    same_key = found // width == (bases[pos >= 0] // width)
-    picks = found[same_key] % width
-    picks = picks[picks >= stop]
-    picks[::-1].sort()  # newest first
-    others: list[int] = []
-    keys: list[int] = []  # latest_value: measurements calculators use come first (most relevant)
-    want = cap * 3 if latest else cap  # look past the first `cap` codes so key ones are not crowded out
-    for i in picks.tolist():
-        if mode == "active":
-            row_end = rows[i][7]
-            if row_end is not None and row_end <= now:
-                continue  # resolved before now: not active (and older mentions are older still)
-        (keys if latest and _is_key(rows[i][2]) else others).append(i)
-        if len(others) + len(keys) >= want or len(keys) >= cap:
-            break
-    return [rows[i] for i in (keys + others)[:cap]]
+    recent = mode == "recent"
+    events = tl.by_kind[kind]
+    times = events.times
+    prefixes = tl.prefixes.get((kind, recent))
+    if prefixes is None:
+        prefixes = tl.prefixes[(kind, recent)] = [None] * len(times)
+    out = []
+    for i in picks:
+        prefix = prefixes[i]
+        if prefix is None:
+            shown = None if recent else _value(events.values[i], events.units[i], events.texts[i])
+            prefix = prefixes[i] = f"- {events.displays[i]}: {shown}" if shown else f"- {events.displays[i]}"
+        minutes = (now - times[i]) // 60_000_000  # type: ignore[operator]
+        suffix = _AGO.get(minutes)
+        if suffix is None:
+            suffix = f" ({_ago(now, times[i])})"  # type: ignore[arg-type]
+            if len(_AGO) < 200_000:
+                _AGO[minutes] = suffix
+        out.append(prefix + suffix)
+    return out
 
 
-def _line(row: Row, now: int, recent: bool = False) -> str:
-    """One event line: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no value."""
-    time, _, _, display, value, unit, text, _ = row
-    shown = None if recent else _value(value, unit, text)
-    return f"- {display}: {shown} ({_ago(now, time)})" if shown else f"- {display} ({_ago(now, time)})"
-
-
-@lru_cache(maxsize=65536)
-def _is_key(code: str) -> bool:
-    return concept_of(code) is not None
+_AGO: dict[int, str] = {}  # minutes before now -> " (3 h ago)": the text depends on the minutes alone
 
 
 def meds_timelines(
@@ -354,11 +348,11 @@ def meds_timelines(
     }
     timed = (
         timed.filter(pl.col("kind").is_in(shown))
-        .with_columns(pl.col("time").dt.epoch("us").alias("t_us"), pl.lit(None, pl.Int64).alias("end_us"))
+        .with_columns(pl.col("time").dt.epoch("us").alias("t_us"))
         # each (subject, kind) contiguous, in time order within it (ties as _row_order)
         .sort(["subject_id", "kind", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)
     )
-    cols = ("t_us", "kind", "code", "display", "numeric_value", "unit", "text_value", "end_us")
+    cols = ("t_us", "code", "display", "numeric_value", "unit", "text_value")
     columns = [timed.get_column(c).to_list() for c in cols]  # one conversion, then slices per group
     runs = (
         timed.select(pl.col("subject_id").rle_id().alias("s"), pl.col("kind").rle_id().alias("k"))
@@ -366,9 +360,9 @@ def meds_timelines(
         .unnest("r")
     )
     start = 0
-    subjects, kinds = timed.get_column("subject_id"), columns[1]
+    subjects, kinds = timed.get_column("subject_id"), timed.get_column("kind")
     for length in runs.get_column("len").to_list():
         part = [c[start : start + length] for c in columns]
-        out[int(subjects[start])].by_kind[kinds[start]] = (part[0], list(zip(*part, strict=True)))
+        out[int(subjects[start])].by_kind[kinds[start]] = Events(*part, [None] * length)  # MEDS: no end times
         start += length
     return out

@@ -39,8 +39,12 @@ TrustOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow the c
 DownloadOpt = Annotated[bool, typer.Option("--allow-download", help="Allow fetching --model from a hub.")]
 
 
+# Subcommand groups that never load the training stack: they skip importing it to silence its progress bars.
+_NO_TRAINING = ("calc", "data")
+
+
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+def _main(ctx: typer.Context, debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
           verbose: Annotated[bool, typer.Option("--verbose", help="Show the trainers' raw logs, progress bars and library warnings.")] = False) -> None:
     _state["debug"] = debug
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -48,7 +52,7 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show full traceba
         os.environ["EHRMIND_VERBOSE"] = "1"
     from ehrmind.progress import silence_known_warnings
 
-    silence_known_warnings()
+    silence_known_warnings(progress_bars=ctx.invoked_subcommand not in _NO_TRAINING)
 
 
 @contextmanager

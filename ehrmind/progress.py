@@ -27,12 +27,23 @@ def verbose() -> bool:
     return os.environ.get("EHRMIND_VERBOSE", "") not in ("", "0")
 
 
-def silence_known_warnings() -> None:
-    """Ignore KNOWN_WARNINGS and the libraries' per-file progress bars unless verbose; other warnings still show."""
+def silence_known_warnings(*, progress_bars: bool = True) -> None:
+    """Ignore KNOWN_WARNINGS and the libraries' per-file progress bars unless verbose; other warnings still show.
+
+    `progress_bars=False` leaves the bars to `silence_progress_bars()`: switching them off imports datasets
+    and transformers (~1.2 s), which commands that never train (`ehrmind data`, `ehrmind calc`) skip."""
     if verbose():
         return
     for category, message, module in KNOWN_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category, module=module)
+    if progress_bars:
+        silence_progress_bars()
+
+
+def silence_progress_bars() -> None:
+    """Switch off datasets' and transformers' per-file progress bars unless verbose (imports both)."""
+    if verbose():
+        return
     try:  # "Tokenizing train dataset", "Loading weights", "Writing model shards": one bar per file, seconds each
         import datasets
         import transformers

@@ -31,6 +31,8 @@ from functools import lru_cache
 from typing import Any
 
 MAX_LINE = 600  # characters of one criterion line that are read
+# Same values as `ehr_adapters.record.YEARS_PER_UNIT`, kept here because rewards import only calculators
+# (no ehr_adapters; docs/architecture.md): change both together.
 _UNIT_YEARS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
 _WORDS = {
     "eighteen": "18",

@@ -164,6 +164,10 @@ def build_cmd(
             include_blood_gas=include_blood_gas,
             edition=None if edition is None else check_edition(edition),
         )
+        if tokenizer:  # the only data command that loads transformers: quiet its bars as training does
+            from ehrmind.progress import silence_progress_bars
+
+            silence_progress_bars()
         manifest = build(options)
     table = Table(title=f"task rows written to {out}")
     for column in ("task", "train", "val", "test", "total"):

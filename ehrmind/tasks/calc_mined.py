@@ -17,11 +17,9 @@ MEDS extract is mined without building a PatientRecord per candidate.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any, Protocol
 
 import polars as pl
@@ -31,8 +29,9 @@ from calculators.editions import for_edition
 from calculators.registry import load
 from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
-from ehr_adapters.record import PatientRecord
+from ehr_adapters.record import PatientRecord, age_years
 from ehrmind.prompts import chat_prompt
+from ehrmind.tasks.prompt_numbers import answer_in_prompt, shown_number
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
 TASK = "calc"
@@ -77,12 +76,6 @@ REQUIRED_FOR_MINING: dict[str, tuple[str, ...]] = {"qsofa": ("gcs",)}
 ASSUMPTION_TEXT: dict[tuple[str, str], str] = {
     ("qsofa", "altered_mentation"): "Judge altered mentation from the Glasgow Coma Scale only (GCS < 15).",
 }
-# Record lines that may state a calculator's own result (a lab-reported anion gap, a charted BMI or MAP):
-# a row whose prompt shows a value equal to the gold would be answered by copying, so it is skipped.
-OUTPUT_LINES: dict[str, str] = {
-    "anion_gap": r"anion gap", "bmi": r"body mass index|\bbmi\b", "mean_arterial_pressure": r"\bmean\b|\bmap\b",
-    "ckd_epi_2021": r"\begfr\b|glomerular", "serum_osmolality": r"osmolal", "bsa_mosteller": r"surface area",
-}  # fmt: skip
 # Concepts computed from others charted at the same time (MIMIC charts GCS as its three components).
 DERIVED: dict[str, tuple[str, ...]] = {"gcs": ("gcs_eye", "gcs_verbal", "gcs_motor")}
 
@@ -171,7 +164,7 @@ def _measurements(events: pl.DataFrame, concept: str, name: str) -> pl.DataFrame
 
 def candidates(events: pl.DataFrame, plan: MiningPlan) -> pl.DataFrame:
     """Every (subject, time) at which all of the plan's required inputs have a fresh value (optional ones
-    are joined when fresh, else null)."""
+    are joined when fresh, else null), sorted by subject and time."""
     events = events.with_columns(pl.col("subject_id").cast(pl.Utf8))
     wanted = {**plan.measured, **plan.optional}
     concepts = set(wanted.values()) | {c for k in wanted.values() for c in DERIVED.get(k, ())}
@@ -231,13 +224,21 @@ def build_calc(
             continue
         found = candidates(events, plan)
         out.count(f"candidates:{calc_id}", found.height)
-        by_subject: dict[Any, list[dict[str, Any]]] = {}  # in order of first row, as group_by(maintain_order)
-        for row in found.to_dicts():  # one conversion: a polars group per subject costs ~1 ms each
-            by_subject.setdefault(row["subject_id"], []).append(row)
-        for subject, rows in by_subject.items():
-            primary = spread(rows, per_patient)
-            spare = [i for i in spread(rows, SPARE_FACTOR * per_patient) if i not in primary]
-            chosen.append((plan, str(subject), [rows[i] for i in primary + spare]))
+        # Only the tried candidates become Python dicts (~9 % of them): their row numbers first, per subject.
+        take: list[int] = []
+        groups: list[tuple[Any, int]] = []  # (subject, candidates tried)
+        start = 0
+        for n, subject in found.select(pl.col("subject_id").rle()).unnest("subject_id").iter_rows():
+            primary = spread(range(n), per_patient)
+            spare = [i for i in spread(range(n), SPARE_FACTOR * per_patient) if i not in primary]
+            take.extend(start + i for i in primary + spare)
+            groups.append((subject, len(primary) + len(spare)))
+            start += n
+        tried = found.select(pl.all().gather(take)).to_dicts()
+        start = 0
+        for subject, n in groups:
+            chosen.append((plan, str(subject), tried[start : start + n]))
+            start += n
     records = get_records(sorted({subject for _, subject, _ in chosen}))
     chosen.sort(key=lambda item: (item[1], item[0].calculator.id))  # patient-major: reuse its timeline
     for plan, subject, trials in chosen:
@@ -342,54 +343,13 @@ def question(plan: MiningPlan, not_measured: Sequence[str] = ()) -> str:
     return text
 
 
-def answer_in_prompt(calc_id: str, context: str, gold: dict[str, Any]) -> str | None:
-    """The record line that states the gold value itself (within its tolerance), or None."""
-    pattern = OUTPUT_LINES.get(calc_id)
-    lower, upper = gold.get("lower", gold["value"]), gold.get("upper", gold["value"])
-    for display, number in re.findall(r"^- ([^\n]*?): (-?\d+(?:\.\d+)?)\b", context, re.MULTILINE):
-        if pattern and re.search(pattern, display, re.IGNORECASE) and lower <= float(number) <= upper:
-            return display
-    return None
-
-
-def shown_number(context: str, value: float) -> float | None:
-    """The number an event line of the serialized text ("- Sodium: 138 mEq/L (3 h ago)") shows for this
-    value, allowing for display rounding (4 significant digits), or None when no line shows it."""
-    value = float(value)
-    best = None
-    for number in _event_numbers(context):
-        if abs(number - value) <= 5e-4 * max(abs(value), 1e-9) and (
-            best is None or abs(number - value) < abs(best - value)
-        ):
-            best = number
-    return best
-
-
-@lru_cache(maxsize=256)
-def _event_numbers(context: str) -> tuple[float, ...]:
-    # cached: every input of every calculator at one instant is looked up in the same context
-    return tuple(float(text) for text in _EVENT_NUMBER.findall(context))
-
-
-def visible(context: str, value: float) -> bool:
-    """Does an event line of the serialized text show this value (up to display rounding)?"""
-    return shown_number(context, value) is not None
-
-
-_EVENT_NUMBER = re.compile(r"^- [^\n]*?: (-?\d+(?:\.\d+)?)(?= |$)", re.MULTILINE)
-
-
 def _demographic(record: Patient, name: str, when: datetime) -> Any:
     if name == "sex":
         return record.sex if record.sex in ("female", "male") else None
     if record.birth_date is None:
         return None
-    return age_years(record.birth_date, when)
+    return age_years(record.birth_date, when)  # as the serializer prints it: the gold matches the prompt
 
-
-def age_years(born: date, when: datetime) -> int:
-    """Whole years, computed as the serializer prints the age ("52-year-old"), so gold matches the prompt."""
-    return int((when.date() - born).days // 365.25)
 
 
 def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) -> None:

@@ -132,11 +132,16 @@ def new_row(
         "id": row_id,
         "task": task,
         "prompt": prompt,
-        "gold": json.dumps(gold, ensure_ascii=False),
+        "gold": _GOLD_JSON.encode(gold),
         "patient_id": str(patient_id),
         "split": "",
-        "meta": json.dumps(meta, ensure_ascii=False, default=str),
+        "meta": _META_JSON.encode(meta),
     }
+
+
+# What json.dumps(obj, ensure_ascii=False[, default=str]) builds on every call, built once: same text.
+_GOLD_JSON = json.JSONEncoder(ensure_ascii=False)
+_META_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 MEDCALC_BENCH_REL_TOL = 0.05  # MedCalc-Bench's Lower/Upper Limit: the answer x 0.95 and x 1.05

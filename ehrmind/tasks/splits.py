@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -43,17 +43,13 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
     return ratios  # type: ignore[return-value]
 
 
-def prompt_key(prompt: Any) -> str:
-    """A stable hash of a prompt (list of messages or text) for duplicate detection."""
+def prompt_key(prompt: Any) -> Hashable:
+    """A prompt's identity for duplicate detection: equal exactly when the prompts (text, or each
+    message's role and content) are identical. Python's own string hash groups them: hashing every
+    prompt with sha256 cost more than the rest of the duplicate check."""
     if isinstance(prompt, str):
-        return _prompt_hash(prompt)
-    # role and content of each message, with separators no text contains (cheaper than JSON)
-    return _prompt_hash("\x1e".join(f"{m['role']}\x1f{m['content']}" for m in prompt))
-
-
-@lru_cache(maxsize=1 << 16)
-def _prompt_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return prompt
+    return tuple((m["role"], m["content"]) for m in prompt)
 
 
 def drop_conflicting_duplicates(
@@ -61,7 +57,7 @@ def drop_conflicting_duplicates(
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """Rows minus groups of identical prompts that carry different gold (the answer is not a function
     of the prompt: no model can be right on all of them); returns (kept, [(row id, reason)])."""
-    golds: dict[str, set[str]] = defaultdict(set)
+    golds: dict[Hashable, set[str]] = defaultdict(set)
     keys = [_keys(r)[0] for r in rows]
     for key, row in zip(keys, rows, strict=True):
         golds[key].add(row["gold"] if isinstance(row["gold"], str) else repr(row["gold"]))
@@ -83,33 +79,33 @@ def content_key(prompt: Any) -> str | None:
     else:
         users = [m["content"] for m in prompt if m.get("role") == "user"]
         text = users[-1] if users else ""
-    return _content_hash(text)
+    context, sep, _question = text.strip().rpartition("\n\n")
+    return _content_hash(context) if sep else None
 
 
 @lru_cache(maxsize=1 << 16)
-def _content_hash(text: str) -> str | None:
-    context, sep, _question = text.strip().rpartition("\n\n")
-    if not sep:
-        return None
+def _content_hash(context: str) -> str | None:
+    # cached by the context: the tasks asked at one instant of one patient share it
     # bytes: ASCII case-folded and every whitespace character removed, a few µs for a 4 kB record
     normal = context.encode("utf-8").lower().translate(None, _WHITESPACE)
     return hashlib.sha256(normal).hexdigest() if normal else None
 
 
 _WHITESPACE = b" \t\n\r\x0b\x0c"
-_KEYS: dict[int, tuple[Any, list[str]]] = {}
+_KEYS: dict[int, tuple[Any, list[tuple[str, Hashable]]]] = {}
 
 
-def _keys(row: dict[str, Any]) -> list[str]:
-    """Everything two rows must not differ in across splits: the whole prompt and its content. Cached
-    by prompt object (held, so its id stays unique): the build asks three times per row."""
+def _keys(row: dict[str, Any]) -> list[tuple[str, Hashable]]:
+    """Everything two rows must not differ in across splits: the whole prompt ("p", ...) and its content
+    ("c", ...). Cached by prompt object (held, so its id stays unique): the build asks three times per row."""
     prompt = row["prompt"]
     hit = _KEYS.get(id(prompt))
     if hit is not None and hit[0] is prompt:
         return hit[1]
-    keys = ["p:" + prompt_key(prompt)]
+    keys: list[tuple[str, Hashable]] = [("p", prompt_key(prompt))]
     content = content_key(prompt)
-    keys = [*keys, "c:" + content] if content else keys
+    if content:
+        keys.append(("c", content))
     if len(_KEYS) > 1 << 18:
         _KEYS.clear()
     _KEYS[id(prompt)] = (prompt, keys)
@@ -171,7 +167,7 @@ def _patient_groups(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
             x = parent[x]
         return x
 
-    first_patient: dict[str, str] = {}
+    first_patient: dict[Hashable, str] = {}
     for row in rows:
         patient = row["patient_id"]
         find(patient)
@@ -191,8 +187,8 @@ def check_leakage(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     """Raise LeakageError if a patient, an identical prompt or the same normalised note/record content
     crosses splits; else return check counts."""
     patient_splits: dict[str, set[str]] = defaultdict(set)
-    key_splits: dict[str, set[str]] = defaultdict(set)
-    key_row: dict[str, str] = {}
+    key_splits: dict[Hashable, set[str]] = defaultdict(set)
+    key_row: dict[Hashable, str] = {}
     for row in rows:
         patient_splits[row["patient_id"]].add(row["split"])
         for key in _keys(row):

@@ -1,8 +1,9 @@
-"""Code -> concept / display and unit -> UCUM tables (ehr_adapters.codes)."""
+"""Code -> concept / display (ehr_adapters.codes) and unit -> UCUM (ehr_adapters.ucum) tables."""
 
 import pytest
 
-from ehr_adapters.codes import CONCEPTS, concept_of, default_unit, display_of, is_ucum, ucum_unit
+from ehr_adapters.codes import CONCEPTS, concept_of, default_unit, display_of
+from ehr_adapters.ucum import is_ucum, ucum_unit
 
 # The calculators fill inputs by these names (the contract with the task builders).
 CONTRACT_CONCEPTS = (

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from ehr_adapters import ehrshot
-from ehr_adapters.codes import ucum_unit
 from ehr_adapters.errors import ReadReport
 from ehr_adapters.meds import MedsDataset
+from ehr_adapters.ucum import ucum_unit
 from ehr_adapters.visits import pair_intervals
 
 D = datetime

@@ -129,3 +129,24 @@ def test_fhir_record_renders_components_and_units():
     text = serialize(record, prediction_time=datetime(2024, 3, 1, 15, 0))
     assert "- Systolic blood pressure: 142 mmHg (2 h ago)" in text
     assert "- Sodium: 133 mmol/L (60 min ago)" in text
+
+
+def test_text_does_not_depend_on_which_prompts_were_rendered_before():
+    # A timeline caches each section's rows per prefix of its events and each line's text: rendering
+    # times in any order must give the text a fresh timeline gives (conditions resolve in between).
+    extra = [
+        Event(NOW - timedelta(hours=h), code, "", name, "lab", float(h), "mg/dL")
+        for h in range(0, 48, 5)
+        for code, name in (("2160-0", "Creatinine"), ("X1", "Lab X"))
+    ]
+    times = [NOW - timedelta(days=d, hours=h) for d in (0, 1, 11, 12, 31) for h in (0, 3)]
+    fresh = [
+        serialize(_record(extra), prediction_time=t, max_tokens=budget)
+        for t in times
+        for budget in (60, 1024)
+    ]
+    record = _record(extra)
+    shuffled = random.Random(3).sample(range(len(fresh)), len(fresh))
+    for i in shuffled + shuffled:
+        t, budget = times[i // 2], (60, 1024)[i % 2]
+        assert serialize(record, prediction_time=t, max_tokens=budget) == fresh[i]

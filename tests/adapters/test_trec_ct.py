@@ -9,17 +9,8 @@ from pathlib import Path
 import pytest
 
 from ehr_adapters.errors import AdapterError
-from ehr_adapters.trec_ct import (
-    LABELS,
-    parse_age_sex,
-    parse_ct_age,
-    parse_ct_sex,
-    read_qrels,
-    read_topics,
-    read_trec_ct,
-    read_trials,
-    split_criteria,
-)
+from ehr_adapters.trec_ct import LABELS, read_qrels, read_topics, read_trec_ct, read_trials
+from ehr_adapters.trec_text import parse_age_sex, parse_ct_age, parse_ct_sex, split_criteria
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "trec-ct"

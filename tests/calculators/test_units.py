@@ -130,6 +130,12 @@ def test_physical_conversions(value: float, source: str, target: str, expected: 
     assert convert(value, source, target) == pytest.approx(expected, rel=1e-6)
 
 
+def test_calculator_output_units_are_in_the_alias_table() -> None:
+    assert normalize_unit("L") == "L" and normalize_unit("mOsm/kg") == "mOsm/kg"
+    assert conversion("L", "mL") == pytest.approx((1000.0, 0.0))  # still converted by pint
+    assert display_unit("mosm/kg") == "mOsm/kg"
+
+
 def test_conversions_are_cached_per_triple() -> None:
     conversion.cache_clear()
     conversion("mg/dL", "umol/L", "creatinine")

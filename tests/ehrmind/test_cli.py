@@ -1,5 +1,6 @@
 """The CLI: every command teaches with an example, errors are one clear message, --debug shows more."""
 
+import os
 import subprocess
 import sys
 
@@ -146,3 +147,38 @@ def test_known_library_warnings_are_quiet_unless_verbose(verbose):
     assert "your own deprecation" in result.stderr  # warnings from outside the known libraries always show
     assert ("gradient_checkpointing" in result.stderr) is verbose
     assert ("pin_memory" in result.stderr) is verbose
+
+
+IMPORT_SCRIPT = """
+import sys
+from ehrmind.cli import main
+sys.argv = ["ehrmind", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("training stack imported:", "transformers" in sys.modules or "datasets" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("argv", "imported"), [(["calc", "list"], False), (["validate", "--help"], True)])
+def test_only_commands_that_may_train_import_the_training_stack(argv, imported):
+    # Silencing the trainers' progress bars imports datasets + transformers (~1.2 s): `ehrmind calc|data`
+    # never train, so they skip it (issue #12: the data build's wall time).
+    result = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT, *argv], capture_output=True, text=True,
+                            env={**os.environ, "EHRMIND_VERBOSE": ""})
+    assert result.returncode == 0, result.stderr
+    assert f"training stack imported: {imported}" in result.stdout
+
+
+def test_training_commands_still_silence_the_library_progress_bars():
+    script = (
+        "from ehrmind.progress import silence_known_warnings\n"
+        "silence_known_warnings()\n"
+        "import datasets\n"
+        "print('bars enabled:', datasets.is_progress_bar_enabled())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "EHRMIND_VERBOSE": ""})
+    assert result.returncode == 0, result.stderr
+    assert "bars enabled: False" in result.stdout

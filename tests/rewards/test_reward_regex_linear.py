@@ -106,7 +106,7 @@ def test_pattern_is_linear(name, pattern):
 
 
 def _entry_points():
-    from ehr_adapters.trec_ct import parse_age_sex, split_criteria
+    from ehr_adapters.trec_text import parse_age_sex, split_criteria
     from ehrmind.tasks.trial_match import truncate
     from rewards.compare import normalise_untyped
     from rewards.parse import AnswerFormat

@@ -1,0 +1,120 @@
+"""Which of a timeline's rows a prompt section shows at a given time (`section_rows`).
+
+A section lists, newest first and at most `cap` rows: the latest value of each code (labs, vital signs;
+measurements calculators use first), each distinct item (allergies, medications, ...; conditions only
+while active), or the most recent rows (encounters). Only rows at or before the prediction time count.
+Why a module of its own: rendering many prompts of one patient is dominated by this choice, so each
+timeline keeps an index per kind (built once) and the rows each section showed for a given prefix of its
+events; `ehr_adapters.serialize` only formats and budgets the lines.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ehr_adapters.codes import concept_of
+
+if TYPE_CHECKING:
+    from ehr_adapters.serialize import Timeline
+
+MAX_SCAN = 20000  # rows looked at per section; bounds the cost on very long records
+
+
+@dataclass(frozen=True)
+class _KeyIndex:
+    """The rows of one kind grouped by key (code for latest values, display otherwise), built once per
+    timeline: row i is its key's latest at or before now exactly when i < end <= next_same[i], so a
+    section's rows at any time are one vectorized comparison."""
+
+    next_same: Any  # per row: the next row with the same key (len(rows): none; -1: never shown)
+    is_key: list[bool]  # per row, latest values only: a measurement calculators use (listed first)
+    has_end: bool  # any row with an end time (then "active" depends on now, not only on the rows before it)
+
+
+def _key_rows(tl: Timeline, kind: str, latest: bool) -> _KeyIndex:
+    """The kind's `_KeyIndex`, built once per timeline."""
+    cache_key = (kind, latest)
+    found = tl.key_index.get(cache_key)
+    if found is None:
+        import numpy as np
+
+        events = tl.by_kind[kind]
+        n = len(events.times)
+        # latest values: rows with neither a value nor a text are never shown
+        if latest:
+            keep: Sequence[int] = [
+                i
+                for i, (v, t) in enumerate(zip(events.values, events.texts, strict=True))
+                if v is not None or t
+            ]
+            keys = [events.codes[i] for i in keep]
+        else:
+            keep, keys = range(n), events.displays
+        ids = {key: k for k, key in enumerate(dict.fromkeys(keys))}
+        key_id = np.fromiter(map(ids.__getitem__, keys), np.int64, len(keys))
+        order = np.argsort(key_id, kind="stable")  # by key, then row
+        kept = np.asarray(keep, dtype=np.int64)[order]
+        follow = np.full(len(kept), n, dtype=np.int64)
+        if len(kept):
+            sorted_ids = key_id[order]
+            follow[:-1] = np.where(sorted_ids[1:] == sorted_ids[:-1], kept[1:], n)
+        next_same = np.full(n, -1, dtype=np.int64)
+        next_same[kept] = follow
+        key_codes = {code: _is_key(code) for code in ids} if latest else {}
+        is_key = [key_codes.get(code, False) for code in events.codes] if latest else []
+        found = tl.key_index[cache_key] = _KeyIndex(next_same, is_key, events.ends.count(None) != n)
+    return found
+
+
+def section_rows(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[int]:
+    """Indices (into the kind's rows) of the rows a section shows at `now`, in display order (at most
+    `cap`). Cached per timeline by the rows before `now`: most prompts of a patient share all but the
+    lab and vital sections (no new diagnosis between two lab draws)."""
+    if now is None or kind not in tl.by_kind:
+        return []
+    times = tl.by_kind[kind].times
+    end = bisect_right(times, now)  # events at or before now
+    if mode == "recent":
+        stop = max(0, end - MAX_SCAN)
+        return list(range(end - 1, max(stop, end - cap) - 1, -1))
+    latest = mode == "latest_value"
+    index = _key_rows(tl, kind, latest)
+    active = mode == "active" and index.has_end  # then which rows show depends on now itself
+    cache_key = (kind, mode, cap, end, now if active else None)
+    found = tl.shown.get(cache_key)
+    if found is None:
+        found = tl.shown[cache_key] = _pick_rows(tl.by_kind[kind].ends, index, mode, cap, end, now)
+    return found
+
+
+def _pick_rows(
+    ends: list[int | None], index: _KeyIndex, mode: str, cap: int, end: int, now: int
+) -> list[int]:
+    import numpy as np
+
+    stop = max(0, end - MAX_SCAN)  # bounds the rows looked at on very long records
+    # The latest row of each key at or before now, newest first: the order a backward scan meets them.
+    picks = (np.flatnonzero(index.next_same[stop:end] >= end)[::-1] + stop).tolist()
+    latest = mode == "latest_value"
+    others: list[int] = []
+    keys: list[int] = []  # latest_value: measurements calculators use come first (most relevant)
+    want = cap * 3 if latest else cap  # look past the first `cap` codes so key ones are not crowded out
+    is_key = index.is_key
+    for i in picks:
+        if mode == "active":
+            row_end = ends[i]
+            if row_end is not None and row_end <= now:
+                continue  # resolved before now: not active (and older mentions are older still)
+        (keys if latest and is_key[i] else others).append(i)
+        if len(others) + len(keys) >= want or len(keys) >= cap:
+            break
+    return (keys + others)[:cap]
+
+
+@lru_cache(maxsize=65536)
+def _is_key(code: str) -> bool:
+    return concept_of(code) is not None
