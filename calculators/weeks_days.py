@@ -39,8 +39,11 @@ WEEKS_DAYS_LABEL = re.compile(
 )
 
 # "5 weeks 2 days", "5 wks, 2 d", "5w and 2d" anywhere in prose (findall gives (weeks, days) strings).
+# `(?<!\d)`: a mention starts where a run of digits starts. Without it `findall` retried from every digit of
+# a long digit run, each retry rescanning the rest of the run (quadratic); a start inside a run could only
+# find the same mention with a shorter number, so no mention is lost.
 WEEKS_DAYS_MENTION = re.compile(
-    r"(\d+)\s*(?:weeks?|wks?|w)\W{0,5}(?:and\s+)?(\d+)\s*(?:days?|d)\b", re.IGNORECASE
+    r"(?<!\d)(\d+)\s*(?:weeks?|wks?|w)\W{0,5}(?:and\s+)?(\d+)\s*(?:days?|d)\b", re.IGNORECASE
 )
 
 

@@ -26,6 +26,8 @@ MODULES = (
     "rewards.units",
     "rewards.trial_limits",
     "ehr_adapters.trec_ct",
+    "ehr_adapters.trec_text",
+    "calculators.weeks_days",
     "ehrmind.tasks.trial_match",
 )
 # Used only with `match`/`fullmatch` (at the start of a capped value or of one criterion line).
@@ -34,6 +36,9 @@ ANCHORED = {
     "rewards.compare._NUMERIC_START",
     "rewards.trial_limits._SEX_LINE",
     "rewards.trial_limits._HEADING",
+    "calculators.weeks_days.WEEKS_DAYS_ANSWER",
+    "calculators.weeks_days.WEEKS_ONLY_ANSWER",
+    "calculators.weeks_days.WEEKS_DAYS_LABEL",
 }
 N = 100_000
 BUDGET_S = 0.050
