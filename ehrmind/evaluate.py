@@ -18,11 +18,12 @@ from typing import Any
 
 from ehrmind.config import RunConfig
 from ehrmind.task_data import load_split
+from ehrmind.tasks.family import eval_graders, make_task_reward, reliable_shares
 
-# Which reward grades correctness for which task (first one that applies to a row wins).
-ACCURACY_REWARDS = ("medcalc_accuracy", "calc_accuracy", "trial_label", "diagnosis_label")
-# EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator category / task.
-RELIABLE_SHARE = {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, "trial_match": 6 / 12}
+# Which reward grades correctness for which task: each family's grader (first one that applies to a row wins).
+ACCURACY_REWARDS = eval_graders()
+# EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator category / task family.
+RELIABLE_SHARE = {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, **reliable_shares()}
 DEFAULT_RELIABLE_SHARE = 3 / 12
 # Fewer held-out rows than this give no failure mode: one row's pass@k says nothing about a calculator.
 MIN_ROWS_FOR_FAILURE_MODE = 5
@@ -106,7 +107,6 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
     `reward_options` (reward name -> the recipe's options) grade as training did: e.g. `prefilled_think` or
     `strict` for the format, custom scores for accuracy (correct = above the midpoint of wrong and right).
     """
-    from rewards import make_reward
     from rewards.parse import DEFAULT_FORMAT, AnswerFormat
 
     options = reward_options or {}
@@ -126,7 +126,7 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
     for name in ACCURACY_REWARDS:
         opts = options.get(name, {})
         threshold = (float(opts.get("correct_score", 1.0)) + float(opts.get("wrong_score", 0.0))) / 2
-        scores = make_reward(name, **opts)(prompts=prompts, completions=flat, **columns)
+        scores = make_task_reward(name, **opts)(prompts=prompts, completions=flat, **columns)
         correct = [c if c is not None else (None if s is None else s > threshold)
                    for c, s in zip(correct, scores, strict=True)]  # fmt: skip
     graded = []
@@ -322,11 +322,13 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
 def _open_book(model, tokenizer, rows, graded, config: RunConfig, seen: set, echo) -> dict[str, Any]:
     """The calculator rows again, with the calculator's card in the prompt: closed vs open for one model."""
     from ehrmind.open_book import compare_books, open_book_rows
+    from ehrmind.tasks.family import calculator_families
 
     opened, n = open_book_rows(rows)
     opened = [r for r, before in zip(opened, rows, strict=True) if r is not before]
     if not n:
-        echo("open book: no calculator rows (tasks medcalc, calc) in the eval data; nothing to compare")
+        echo(f"open book: no calculator rows (tasks {', '.join(calculator_families())}) in the eval data; "
+             "nothing to compare")
         return {"rows": 0}
     echo(f"open book: {n} calculator rows again with the calculator's card")
     ids = {r["id"] for r in opened}

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.synthesize import SynthesisError
+from ehrmind.tasks.families.ehrshot import PREFIX
 
 # Plausible ranges in EHRSHOT's units for the categories the thresholds do not bound.
 NORMAL_RANGE = {"platelets": (150, 400), "potassium": (3.5, 5.5), "glucose": (4.0, 7.8), "sodium": (136, 145),
@@ -48,20 +49,9 @@ def _ehrshot_tasks():
 
 
 def lab_severity(task, value: float) -> str:
-    """EHRSHOT's severity of a lab value in the task's unit (mirrors `ehr_adapters.ehrshot` labelling)."""
-    mild, moderate, severe = task.thresholds
-    if task.low_is_bad:
-        inclusive = task.concept in ("glucose", "sodium")  # EHRSHOT: <= for these two, < for the others
-        if value < severe:
-            return "severe"
-        if value < moderate:
-            return "moderate"
-        return "mild" if (value <= mild if inclusive else value < mild) else "normal"
-    if value > severe:
-        return "severe"
-    if value > moderate:
-        return "moderate"
-    return "mild" if value > mild else "normal"
+    """EHRSHOT's severity of a lab value in the task's unit: the task declaration's own rule
+    (`ehr_adapters.ehrshot_spec.EhrshotTask.severity`, which the labeller mirrors)."""
+    return task.severity(value)
 
 
 def _category_range(task, category: str) -> tuple[float, float]:
@@ -76,11 +66,8 @@ def _category_range(task, category: str) -> tuple[float, float]:
 
 
 def _thresholds_text(task) -> str:
-    mild, moderate, severe = task.thresholds
-    low = task.low_is_bad
-    first = "<=" if task.concept in ("glucose", "sodium") else ("<" if low else ">")
-    sign = "<" if low else ">"
-    return f"mild {first} {mild:g}, moderate {sign} {moderate:g}, severe {sign} {severe:g}"
+    severe, moderate, mild = task.cuts  # the declaration's cuts, severe first, each with its comparison
+    return f"mild {mild.op} {mild.bound:g}, moderate {moderate.op} {moderate.bound:g}, severe {severe.op} {severe.bound:g}"
 
 
 def _lab_question(task, unit_text: str) -> str:
@@ -105,7 +92,7 @@ def ehrshot_lab_rows(
     labs = [t for t in tasks.values() if t.group == "lab"]
     chosen = []
     for name in names:
-        name = name.removeprefix("ehrshot/")
+        name = name.removeprefix(PREFIX)
         if name not in tasks or tasks[name].group != "lab":
             raise SynthesisError(f"--ehrshot: {name!r} is not an EHRSHOT lab task; synthesizable tasks: "
                                  + ", ".join(t.name for t in labs))  # fmt: skip
@@ -141,7 +128,7 @@ def ehrshot_lab_rows(
             gold = {"kind": "label", "value": label, "choices": list(task.choices)}
             meta = {"ehrshot_task": task.name, "variant": "grade_latest_result", "value": shown, "unit": unit,
                     "source": "synthetic", "rare": i in rare_at}  # fmt: skip
-            rows.append({"id": f"synth/ehrshot/{task.name}/{seed}/{i}", "task": f"ehrshot/{task.name}_current",
+            rows.append({"id": f"synth/{PREFIX}{task.name}/{seed}/{i}", "task": f"{PREFIX}{task.name}_current",
                          "prompt": chat_prompt(context, _lab_question(task, unit_text), gold),
                          "gold": json.dumps(gold), "patient_id": f"synth-{seed}-{task.name}-{i}",
                          "split": _split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip

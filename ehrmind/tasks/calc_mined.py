@@ -17,11 +17,9 @@ MEDS extract is mined without building a PatientRecord per candidate.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any, Protocol
 
 import polars as pl
@@ -33,9 +31,11 @@ from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.record import PatientRecord
 from ehrmind.prompts import chat_prompt
+from ehrmind.tasks.calc_prompt import answer_in_prompt, shown_number, visible
+from ehrmind.tasks.families.calc import NAME as TASK  # the family declaration names the rows
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
-TASK = "calc"
+__all__ = ["TASK", "answer_in_prompt", "build_calc", "events_frame", "plan_for", "question", "spread", "visible"]
 
 DEFAULT_CALCULATORS: tuple[str, ...] = (
     "anion_gap", "albumin_corrected_anion_gap", "delta_gap", "serum_osmolality", "calcium_correction",
@@ -77,12 +77,6 @@ REQUIRED_FOR_MINING: dict[str, tuple[str, ...]] = {"qsofa": ("gcs",)}
 ASSUMPTION_TEXT: dict[tuple[str, str], str] = {
     ("qsofa", "altered_mentation"): "Judge altered mentation from the Glasgow Coma Scale only (GCS < 15).",
 }
-# Record lines that may state a calculator's own result (a lab-reported anion gap, a charted BMI or MAP):
-# a row whose prompt shows a value equal to the gold would be answered by copying, so it is skipped.
-OUTPUT_LINES: dict[str, str] = {
-    "anion_gap": r"anion gap", "bmi": r"body mass index|\bbmi\b", "mean_arterial_pressure": r"\bmean\b|\bmap\b",
-    "ckd_epi_2021": r"\begfr\b|glomerular", "serum_osmolality": r"osmolal", "bsa_mosteller": r"surface area",
-}  # fmt: skip
 # Concepts computed from others charted at the same time (MIMIC charts GCS as its three components).
 DERIVED: dict[str, tuple[str, ...]] = {"gcs": ("gcs_eye", "gcs_verbal", "gcs_motor")}
 
@@ -342,43 +336,6 @@ def question(plan: MiningPlan, not_measured: Sequence[str] = ()) -> str:
     return text
 
 
-def answer_in_prompt(calc_id: str, context: str, gold: dict[str, Any]) -> str | None:
-    """The record line that states the gold value itself (within its tolerance), or None."""
-    pattern = OUTPUT_LINES.get(calc_id)
-    lower, upper = gold.get("lower", gold["value"]), gold.get("upper", gold["value"])
-    for display, number in re.findall(r"^- ([^\n]*?): (-?\d+(?:\.\d+)?)\b", context, re.MULTILINE):
-        if pattern and re.search(pattern, display, re.IGNORECASE) and lower <= float(number) <= upper:
-            return display
-    return None
-
-
-def shown_number(context: str, value: float) -> float | None:
-    """The number an event line of the serialized text ("- Sodium: 138 mEq/L (3 h ago)") shows for this
-    value, allowing for display rounding (4 significant digits), or None when no line shows it."""
-    value = float(value)
-    best = None
-    for number in _event_numbers(context):
-        if abs(number - value) <= 5e-4 * max(abs(value), 1e-9) and (
-            best is None or abs(number - value) < abs(best - value)
-        ):
-            best = number
-    return best
-
-
-@lru_cache(maxsize=256)
-def _event_numbers(context: str) -> tuple[float, ...]:
-    # cached: every input of every calculator at one instant is looked up in the same context
-    return tuple(float(text) for text in _EVENT_NUMBER.findall(context))
-
-
-def visible(context: str, value: float) -> bool:
-    """Does an event line of the serialized text show this value (up to display rounding)?"""
-    return shown_number(context, value) is not None
-
-
-_EVENT_NUMBER = re.compile(r"^- [^\n]*?: (-?\d+(?:\.\d+)?)(?= |$)", re.MULTILINE)
-
-
 def _demographic(record: Patient, name: str, when: datetime) -> Any:
     if name == "sex":
         return record.sex if record.sex in ("female", "male") else None
@@ -398,7 +355,7 @@ def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) 
             reason,
             file=source,
             position=position,
-            field="calc",
+            field=TASK,
             fix="fix the source record, or build without --strict to skip it with a reason",
         )
     out.skipped.append(SkippedItem(source, position, reason))
