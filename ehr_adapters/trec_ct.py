@@ -26,7 +26,9 @@ from typing import Any
 
 from ehr_adapters.errors import AdapterError, ReadReport
 
-LABELS: tuple[str, ...] = ("not relevant", "excluded", "eligible")  # index = qrel grade
+# THE definition of the trial labels (index = qrel grade): ehrmind's `trial_match` family imports it; rewards
+# (which cannot import adapters) keep `rewards.values.TRIAL_LABELS`, pinned equal by tests/ehrmind/test_task_families.py.
+LABELS: tuple[str, ...] = ("not relevant", "excluded", "eligible")
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,6 +173,16 @@ def test_rubric_matches_the_shipped_recipe_and_is_valid(family):
         assert shipped == [(r.name, r.weight, dict(r.options)) for r in spec.rubric]
 
 
+def test_default_rl_recipe_uses_the_bundled_family_rewards():
+    """The packaged demo (`ehrmind rl` with no config) trains on bundled calc rows with the calc family's rewards."""
+    from ehrmind.sample_data import sample_rows
+
+    recipe = yaml.safe_load((REPO / "ehrmind" / "data" / "defaults" / "rl.yaml").read_text())
+    tasks = {r["task"] for r in sample_rows()}
+    rubric = {r.name for t in tasks for r in family_of(t).rubric}
+    assert {r["name"] for r in recipe["rewards"]} == rubric
+
+
 # Family names may be spelled only in their declarations (ehrmind/tasks/families/). The allow-list names the
 # other places a quoted name remains, each for a reason the comment gives.
 ALLOWED = {
