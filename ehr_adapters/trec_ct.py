@@ -26,8 +26,8 @@ from typing import Any
 
 from ehr_adapters.errors import AdapterError, ReadReport
 
-# THE definition of the trial labels (index = qrel grade): ehrmind's `trial_match` family imports it; rewards
-# (which cannot import adapters) keep `rewards.values.TRIAL_LABELS`, pinned equal by tests/ehrmind/test_task_families.py.
+# THE definition of the trial labels (index = qrel grade): ehrmind's `trial_match` family imports it. Rewards
+# cannot import adapters and keep `rewards.values.TRIAL_LABELS`; tests/ehrmind/test_task_families.py pins both.
 LABELS: tuple[str, ...] = ("not relevant", "excluded", "eligible")
 
 

@@ -161,10 +161,13 @@ def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
     """Rubric cards of the tasks' families (their `warmup_rubrics`): how a label task is graded."""
     from ehrmind.tasks.family import families
 
+    # Cards of single-task families before per-subtask cards: the order the mix is shuffled from (seeded), kept
+    # so a seed gives the same warm-up examples as before the families were declared.
+    ordered = sorted(families(), key=lambda f: f.subtasks)
     return [
         {"prompt": [{"role": "user", "content": question}], "completion": _assistant(answer),
          "source": "rubric", "task": task}
-        for family in families() if family.warmup_rubrics is not None
+        for family in ordered if family.warmup_rubrics is not None
         for task, question, answer in family.warmup_rubrics(tasks)
     ]  # fmt: skip
 

@@ -4,10 +4,11 @@
                        tasks=["ehrshot", "calc"], out=Path("runs/data/mimic")))
 
 Sources are `KIND:PATH` with KIND one of `ehrmind.tasks.sources.READERS`; each task family (its declaration
-in `ehrmind/tasks/families/`) is built from every source that can supply it (`source_tasks()`). The build writes `<out>/{train,val,test}.parquet` and `<out>/manifest.json` (counts per task and
-split, every skipped item with its reason, sha256 of each source file, the resolved options, the ehrmind
-version). Nothing is written when the leakage check fails. Why one orchestrator: every task gets the same
-splitting, capping, leakage check and manifest, whatever its source.
+in `ehrmind/tasks/families/`) is built from every source that can supply it (`source_tasks()`). The build
+writes `<out>/{train,val,test}.parquet` and `<out>/manifest.json` (counts per task and split, every skipped
+item with its reason, sha256 of each source file, the resolved options, the ehrmind version). Nothing is
+written when the leakage check fails. Why one orchestrator: every task gets the same splitting, capping,
+leakage check and manifest, whatever its source.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def parse_tasks(text: str | Sequence[str]) -> list[str]:
         family, sep, _ = item.partition("/")
         if family not in by_name or (sep and not by_name[family].subtasks):
             hints = " or ".join(f.selector for f in families() if f.selector)
-            raise BuildError(f"unknown task {item!r}; choose from: {', '.join(names)}" + (f" (or {hints})" if hints else ""))
+            hint = f" (or {hints})" if hints else ""
+            raise BuildError(f"unknown task {item!r}; choose from: {', '.join(names)}{hint}")
     return list(dict.fromkeys(items))
 
 
