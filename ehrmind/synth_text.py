@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ehr_adapters.ehrshot_spec import SEVERITY
 from ehrmind.synthesize import SynthesisError
 from ehrmind.tasks.families.ehrshot import PREFIX
 
@@ -35,7 +36,8 @@ NORMAL_RANGE = {"platelets": (150, 400), "potassium": (3.5, 5.5), "glucose": (4.
 SEVERE_RANGE = {"platelets": (5, 49), "potassium": (7.1, 8.5), "glucose": (1.5, 2.9), "sodium": (110, 124),
                 "hemoglobin": (40, 69)}  # fmt: skip
 SHOWN_UNIT = {"10*3/uL": "×10³/µL", "10*9/L": "×10⁹/L", "meq/L": "mEq/L"}
-COMMON_CATEGORIES = (("normal", 0.55), ("mild", 0.3), ("moderate", 0.15))
+NORMAL, MILD, MODERATE, SEVERE = SEVERITY  # EHRSHOT's lab labels, as its task declarations name them
+COMMON_CATEGORIES = ((NORMAL, 0.55), (MILD, 0.3), (MODERATE, 0.15))
 
 
 def _ehrshot_tasks():
@@ -56,13 +58,13 @@ def lab_severity(task, value: float) -> str:
 
 def _category_range(task, category: str) -> tuple[float, float]:
     mild, moderate, severe = task.thresholds
-    if category == "normal":
+    if category == NORMAL:
         return NORMAL_RANGE[task.concept]
-    if category == "severe":
+    if category == SEVERE:
         return SEVERE_RANGE[task.concept]
     if task.low_is_bad:
-        return (moderate, mild) if category == "mild" else (severe, moderate)
-    return (mild, moderate) if category == "mild" else (moderate, severe)
+        return (moderate, mild) if category == MILD else (severe, moderate)
+    return (mild, moderate) if category == MILD else (moderate, severe)
 
 
 def _thresholds_text(task) -> str:
@@ -104,7 +106,7 @@ def ehrshot_lab_rows(
         rare_at = set(rng.sample(range(count), round(count * rare_share)))
         labels: Counter = Counter()
         for i in range(count):
-            category = "severe" if i in rare_at else rng.choices(*zip(*COMMON_CATEGORIES, strict=True))[0]
+            category = SEVERE if i in rare_at else rng.choices(*zip(*COMMON_CATEGORIES, strict=True))[0]
             unit, factor = rng.choice(sorted(task.unit_factors.items()))
             decimal_units = {
                 ("potassium", "mmol/L"),

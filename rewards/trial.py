@@ -28,6 +28,7 @@ from rewards.values import TRIAL_LABELS, AnswerValueError, parse_label
 
 # TREC qrels codes -> label names (0 not relevant, 1 excluded, 2 eligible): `TRIAL_LABELS` in grade order.
 QREL_LABELS = dict(enumerate(TRIAL_LABELS))
+ELIGIBLE = QREL_LABELS[2]  # the one label that admits the patient
 # The task these rewards grade when used on their own (rewards import no ehrmind); ehrmind's `trial_match`
 # family (`ehrmind/tasks/families/trial_match.py`) routes its rows here by the same name.
 TRIAL_TASK = "trial_match"
@@ -143,7 +144,7 @@ class TrialConsistency(Reward):
                 scores.append(0.0)
                 reasons.append(exc.reason)
                 continue
-            inconsistent = bool(broken) and label not in ("excluded", "not relevant")
+            inconsistent = bool(broken) and label == ELIGIBLE  # "excluded" / "not relevant" admit nobody
             scores.append(self.penalty if inconsistent else 0.0)
             reasons.append(f"broke_{broken[0]}" if inconsistent else None)
         return scores, reasons
