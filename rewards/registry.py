@@ -60,8 +60,9 @@ class Reward:
         return any(task == t or (t.endswith("/") and task.startswith(t)) for t in self.tasks)
 
     def routed(self, tasks: Sequence[str]) -> Reward:
-        """This reward, also grading rows of `tasks` (names, or prefixes ending with "/") beside its own:
-        how task families declared outside this package (`ehrmind.tasks.family`) reach their rewards."""
+        """This reward (changed in place: route one you made, not `get_reward`'s shared instance), also grading
+        rows of `tasks` (names, or prefixes ending with "/") beside its own defaults: how task families
+        declared outside this package (`ehrmind.tasks.family.make_task_reward`) reach their rewards."""
         self.tasks = tuple(dict.fromkeys((*type(self).tasks, *tasks)))
         return self
 

@@ -86,6 +86,14 @@ def register(family: TaskFamily) -> TaskFamily:
         raise FamilyError(f"task family {family.name!r} is registered twice")
     if not family.name or "/" in family.name:
         raise FamilyError(f"task family name {family.name!r} must be non-empty and without '/'")
+    from ehrmind.tasks.sources import READERS
+
+    unknown = [k for k in family.sources if k not in READERS]
+    if unknown or not family.sources:
+        raise FamilyError(
+            f"task family {family.name!r}: sources {list(family.sources)} must name source kinds among "
+            f"{', '.join(READERS)} (a new kind is a reader in ehrmind/tasks/sources.py)"
+        )
     _REGISTRY[family.name] = family
     return family
 

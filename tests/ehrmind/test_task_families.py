@@ -118,6 +118,17 @@ def test_toy_family_is_listed_and_routed(toy):
         build(BuildOptions([parse_source(f"trec-ct:{REPO / 'examples' / 'trec-ct'}")], ["toy"], Path("unused")))
 
 
+def test_a_declaration_with_an_unknown_source_kind_is_refused():
+    from dataclasses import replace
+
+    from ehrmind.tasks.family import FamilyError
+
+    with pytest.raises(FamilyError, match="sources \\['csv'\\] must name source kinds among medcalc-bench"):
+        register(replace(TOY, name="toy_csv", sources=("csv",)))
+    with pytest.raises(FamilyError, match="registered twice"):
+        register(replace(get_family("calc")))
+
+
 def test_registry_imports_without_torch():
     code = (
         "import sys\nfrom ehrmind.tasks.family import families, reward_tasks\n"
