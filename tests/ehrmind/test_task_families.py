@@ -140,17 +140,17 @@ def test_registry_imports_without_torch():
 
 
 def test_derived_tables_match_the_former_constants():
-    from ehrmind.evaluate import ACCURACY_REWARDS, RELIABLE_SHARE
+    from ehrmind.evaluate import reliable_share_table
     from ehrmind.tasks.build import source_tasks
-    from ehrmind.tasks.family import calculator_families, reward_tasks
+    from ehrmind.tasks.family import calculator_families, eval_graders, reward_tasks
 
     assert [f.name for f in families()] == ["medcalc", "calc", "ehrshot", "trial_match", "aces"]
     assert source_tasks() == {
         "medcalc-bench": ("medcalc",), "trec-ct": ("trial_match",), "fhir": ("calc",),
         "meds": ("calc", "ehrshot", "aces"),
     }  # fmt: skip
-    assert set(ACCURACY_REWARDS) == {"medcalc_accuracy", "calc_accuracy", "trial_label", "diagnosis_label"}
-    assert RELIABLE_SHARE == {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, "trial_match": 6 / 12}
+    assert set(eval_graders()) == {"medcalc_accuracy", "calc_accuracy", "trial_label", "diagnosis_label"}
+    assert reliable_share_table() == {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, "trial_match": 6 / 12}
     assert calculator_families() == ("medcalc", "calc")
     assert reward_tasks("trial_consistency") == ("trial_match",)
     # routing by the registry adds nothing the rewards did not already grade for the shipped families
