@@ -47,7 +47,7 @@ class TaskFamily:
     """The declaration of one task family; see the module docstring."""
 
     name: str  # the `task` column of its rows, or their prefix "<name>/" when `subtasks`
-    order: int  # position in listings, build order within a source, eval and warm-up order
+    order: int  # position in listings, build order within a source, eval order of the graders
     sources: tuple[str, ...]  # source kinds (`--source KIND:PATH`, `ehrmind.tasks.sources`) that supply it
     build: Callable[[BuildContext], TaskRows]  # rows of this family from one loaded source
     gold_kinds: tuple[str, ...]  # `gold.kind` of its rows (`rewards.gold`)
