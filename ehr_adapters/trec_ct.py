@@ -27,7 +27,9 @@ from typing import Any
 from ehr_adapters.errors import AdapterError, ReadReport
 from ehr_adapters.trec_text import parse_age_sex, parse_ct_age, parse_ct_sex, split_criteria
 
-LABELS: tuple[str, ...] = ("not relevant", "excluded", "eligible")  # index = qrel grade
+# THE definition of the trial labels (index = qrel grade): ehrmind's `trial_match` family imports it. Rewards
+# cannot import adapters and keep `rewards.values.TRIAL_LABELS`; tests/ehrmind/test_task_families.py pins both.
+LABELS: tuple[str, ...] = ("not relevant", "excluded", "eligible")
 
 
 @dataclass(frozen=True, slots=True)

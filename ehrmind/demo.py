@@ -27,7 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEMO_TASK = "ehrshot/lab_hyponatremia"
+from ehrmind.tasks.families.calc import NAME as CALC
+from ehrmind.tasks.families.ehrshot import PREFIX as EHRSHOT
+
+DEMO_TASK = EHRSHOT + "lab_hyponatremia"
 EVAL_SEED = 1234
 EVAL_SAMPLES = 4
 CALC_WARMUP_ROWS = 16  # worked calculator solutions in the warm-up mix (records -> calculator tasks)
@@ -61,7 +64,7 @@ def build_demo_data(examples: Path, out: Path) -> dict[str, Any]:
 
     return build(BuildOptions(
         sources=[parse_source(f"meds:{examples / 'meds' / 'mimic-iv-demo'}"), parse_source(f"fhir:{examples / 'fhir'}")],
-        tasks=["calc", DEMO_TASK], out=out, seed=0, split=(0.6, 0.1, 0.3), max_tokens=64))
+        tasks=[CALC, DEMO_TASK], out=out, seed=0, split=(0.6, 0.1, 0.3), max_tokens=64))
 
 
 def prepare_rows(data_dir: Path, work: Path, seed: int = 0) -> dict[str, Path]:
@@ -73,7 +76,7 @@ def prepare_rows(data_dir: Path, work: Path, seed: int = 0) -> dict[str, Path]:
     rows = read_rows(str(data_dir))
     label_train = [r for r in rows if r["task"] == DEMO_TASK and r["split"] == "train"]
     heldout = [r for r in rows if r["task"] == DEMO_TASK and r["split"] == "test"]
-    calc_train = [r for r in rows if r["task"] == "calc" and r["split"] == "train"]
+    calc_train = [r for r in rows if r["task"] == CALC and r["split"] == "train"]
     rng.shuffle(calc_train)
     warm = []
     for r in label_train:  # format-only targets: a uniformly random label (see the module docstring)

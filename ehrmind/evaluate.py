@@ -18,11 +18,12 @@ from typing import Any
 
 from ehrmind.config import RunConfig
 from ehrmind.task_data import load_split
+from ehrmind.tasks.family import eval_graders, make_task_reward, reliable_shares
 
-# Which reward grades correctness for which task (first one that applies to a row wins).
-ACCURACY_REWARDS = ("medcalc_accuracy", "calc_accuracy", "trial_label", "diagnosis_label")
-# EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator category / task.
-RELIABLE_SHARE = {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12, "trial_match": 6 / 12}
+# Which reward grades correctness for which task: each task family's grader, `eval_graders()` (first one that
+# applies to a row wins). EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator
+# category here and by task family in its declaration (`reliable_share_table()`).
+RELIABLE_SHARE = {"diagnosis": 3 / 12, "severity": 3 / 12, "risk": 2 / 12}
 DEFAULT_RELIABLE_SHARE = 3 / 12
 # Fewer held-out rows than this give no failure mode: one row's pass@k says nothing about a calculator.
 MIN_ROWS_FOR_FAILURE_MODE = 5
@@ -106,7 +107,6 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
     `reward_options` (reward name -> the recipe's options) grade as training did: e.g. `prefilled_think` or
     `strict` for the format, custom scores for accuracy (correct = above the midpoint of wrong and right).
     """
-    from rewards import make_reward
     from rewards.parse import DEFAULT_FORMAT, AnswerFormat
 
     options = reward_options or {}
@@ -123,10 +123,10 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
     columns = {c: [r[c] for r in flat_rows] for c in ("gold", "task", "meta")}
     prompts = [r["prompt"] for r in flat_rows]
     correct: list[bool | None] = [None] * len(flat)
-    for name in ACCURACY_REWARDS:
+    for name in eval_graders():  # read at call time: a family registered after import is graded too
         opts = options.get(name, {})
         threshold = (float(opts.get("correct_score", 1.0)) + float(opts.get("wrong_score", 0.0))) / 2
-        scores = make_reward(name, **opts)(prompts=prompts, completions=flat, **columns)
+        scores = make_task_reward(name, **opts)(prompts=prompts, completions=flat, **columns)
         correct = [c if c is not None else (None if s is None else s > threshold)
                    for c, s in zip(correct, scores, strict=True)]  # fmt: skip
     graded = []
@@ -148,6 +148,11 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
             }
         )
     return graded
+
+
+def reliable_share_table() -> dict[str, float]:
+    """Reliable pass@k thresholds by calculator category and by task family."""
+    return {**RELIABLE_SHARE, **reliable_shares()}
 
 
 def _category(calc_id: str | None) -> str | None:
@@ -182,7 +187,7 @@ def summarize(graded: list[dict[str, Any]], *, k: int, seen_calculators: set[str
     per_calc = {}
     for cid, items in sorted(by_calc.items()):
         stats = rates(items)
-        share = RELIABLE_SHARE.get(_category(cid) or "", DEFAULT_RELIABLE_SHARE)
+        share = reliable_share_table().get(_category(cid) or "", DEFAULT_RELIABLE_SHARE)
         stats["reliable_pass@k"] = sum(sum(g["correct"]) / k >= share for g in items) / len(items)
         stats["seen_in_training"] = cid in seen_calculators
         stats["failure_mode"] = (failure_mode(stats["pass@1"], stats[f"pass@{k}"], k)
@@ -322,11 +327,13 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
 def _open_book(model, tokenizer, rows, graded, config: RunConfig, seen: set, echo) -> dict[str, Any]:
     """The calculator rows again, with the calculator's card in the prompt: closed vs open for one model."""
     from ehrmind.open_book import compare_books, open_book_rows
+    from ehrmind.tasks.family import calculator_families
 
     opened, n = open_book_rows(rows)
     opened = [r for r, before in zip(opened, rows, strict=True) if r is not before]
     if not n:
-        echo("open book: no calculator rows (tasks medcalc, calc) in the eval data; nothing to compare")
+        echo(f"open book: no calculator rows (tasks {', '.join(calculator_families())}) in the eval data; "
+             "nothing to compare")
         return {"rows": 0}
     echo(f"open book: {n} calculator rows again with the calculator's card")
     ids = {r["id"] for r in opened}

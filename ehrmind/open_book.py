@@ -25,7 +25,6 @@ from typing import Any
 
 CARD_OPEN = "Reference card for the calculator to use:\n"
 CARD_CLOSE = "\n(end of reference card)\n\n"
-CALCULATOR_TASKS = ("medcalc", "calc")
 
 
 @cache
@@ -47,7 +46,9 @@ def _edition_of(row: dict[str, Any]) -> str | None:
 
 def calculator_of(row: dict[str, Any]) -> str | None:
     """The calculator id of a calculator-task row (from its gold, else its meta), else None."""
-    if row["task"].split("/", 1)[0] not in CALCULATOR_TASKS:
+    from ehrmind.tasks.family import calculator_families
+
+    if row["task"].split("/", 1)[0] not in calculator_families():
         return None
     for column in ("gold", "meta"):
         value = row.get(column)

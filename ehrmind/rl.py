@@ -36,9 +36,10 @@ def vllm_mode(config: RunConfig) -> str | None:
 
 
 def build_reward_functions(config: RunConfig):
-    from rewards import make_reward
+    from ehrmind.tasks.family import make_task_reward
 
-    funcs = [make_reward(r.name, **r.options) for r in config.rewards]
+    # Routed by the task families: a reward also grades rows of every family that names it.
+    funcs = [make_task_reward(r.name, **r.options) for r in config.rewards]
     return funcs, [r.weight for r in config.rewards]
 
 

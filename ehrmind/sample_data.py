@@ -12,6 +12,8 @@ import json
 import random
 from typing import Any
 
+from ehrmind.tasks.families.calc import NAME as CALC
+
 # Calculators the demo uses: short inputs, short rationales, a mix of equation and point score.
 DEMO_CALCULATORS = (
     "mean_arterial_pressure",
@@ -71,8 +73,8 @@ def sample_rows(
             patient_id = f"synthetic-{calc.id}-{i}"
             rows.append(
                 {
-                    "id": f"calc/{calc.id}/{i}",
-                    "task": "calc",
+                    "id": f"{CALC}/{calc.id}/{i}",
+                    "task": CALC,
                     "prompt": chat_prompt(render_note(calc, values), question_for(calc), gold),
                     "gold": json.dumps(gold),
                     "patient_id": patient_id,

@@ -26,7 +26,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ehr_adapters.ehrshot_spec import SEVERITY
 from ehrmind.synthesize import SynthesisError
+from ehrmind.tasks.families.ehrshot import PREFIX
 
 # Plausible ranges in EHRSHOT's units for the categories the thresholds do not bound.
 NORMAL_RANGE = {"platelets": (150, 400), "potassium": (3.5, 5.5), "glucose": (4.0, 7.8), "sodium": (136, 145),
@@ -34,7 +36,8 @@ NORMAL_RANGE = {"platelets": (150, 400), "potassium": (3.5, 5.5), "glucose": (4.
 SEVERE_RANGE = {"platelets": (5, 49), "potassium": (7.1, 8.5), "glucose": (1.5, 2.9), "sodium": (110, 124),
                 "hemoglobin": (40, 69)}  # fmt: skip
 SHOWN_UNIT = {"10*3/uL": "×10³/µL", "10*9/L": "×10⁹/L", "meq/L": "mEq/L"}
-COMMON_CATEGORIES = (("normal", 0.55), ("mild", 0.3), ("moderate", 0.15))
+NORMAL, MILD, MODERATE, SEVERE = SEVERITY  # EHRSHOT's lab labels, as its task declarations name them
+COMMON_CATEGORIES = ((NORMAL, 0.55), (MILD, 0.3), (MODERATE, 0.15))
 
 
 def _ehrshot_tasks():
@@ -48,39 +51,25 @@ def _ehrshot_tasks():
 
 
 def lab_severity(task, value: float) -> str:
-    """EHRSHOT's severity of a lab value in the task's unit (mirrors `ehr_adapters.ehrshot` labelling)."""
-    mild, moderate, severe = task.thresholds
-    if task.low_is_bad:
-        inclusive = task.concept in ("glucose", "sodium")  # EHRSHOT: <= for these two, < for the others
-        if value < severe:
-            return "severe"
-        if value < moderate:
-            return "moderate"
-        return "mild" if (value <= mild if inclusive else value < mild) else "normal"
-    if value > severe:
-        return "severe"
-    if value > moderate:
-        return "moderate"
-    return "mild" if value > mild else "normal"
+    """EHRSHOT's severity of a lab value in the task's unit: the task declaration's own rule
+    (`ehr_adapters.ehrshot_spec.EhrshotTask.severity`, which the labeller mirrors)."""
+    return task.severity(value)
 
 
 def _category_range(task, category: str) -> tuple[float, float]:
     mild, moderate, severe = task.thresholds
-    if category == "normal":
+    if category == NORMAL:
         return NORMAL_RANGE[task.concept]
-    if category == "severe":
+    if category == SEVERE:
         return SEVERE_RANGE[task.concept]
     if task.low_is_bad:
-        return (moderate, mild) if category == "mild" else (severe, moderate)
-    return (mild, moderate) if category == "mild" else (moderate, severe)
+        return (moderate, mild) if category == MILD else (severe, moderate)
+    return (mild, moderate) if category == MILD else (moderate, severe)
 
 
 def _thresholds_text(task) -> str:
-    mild, moderate, severe = task.thresholds
-    low = task.low_is_bad
-    first = "<=" if task.concept in ("glucose", "sodium") else ("<" if low else ">")
-    sign = "<" if low else ">"
-    return f"mild {first} {mild:g}, moderate {sign} {moderate:g}, severe {sign} {severe:g}"
+    severe, moderate, mild = task.cuts  # the declaration's cuts, severe first, each with its comparison
+    return f"mild {mild.op} {mild.bound:g}, moderate {moderate.op} {moderate.bound:g}, severe {severe.op} {severe.bound:g}"
 
 
 def _lab_question(task, unit_text: str) -> str:
@@ -105,7 +94,7 @@ def ehrshot_lab_rows(
     labs = [t for t in tasks.values() if t.group == "lab"]
     chosen = []
     for name in names:
-        name = name.removeprefix("ehrshot/")
+        name = name.removeprefix(PREFIX)
         if name not in tasks or tasks[name].group != "lab":
             raise SynthesisError(f"--ehrshot: {name!r} is not an EHRSHOT lab task; synthesizable tasks: "
                                  + ", ".join(t.name for t in labs))  # fmt: skip
@@ -117,7 +106,7 @@ def ehrshot_lab_rows(
         rare_at = set(rng.sample(range(count), round(count * rare_share)))
         labels: Counter = Counter()
         for i in range(count):
-            category = "severe" if i in rare_at else rng.choices(*zip(*COMMON_CATEGORIES, strict=True))[0]
+            category = SEVERE if i in rare_at else rng.choices(*zip(*COMMON_CATEGORIES, strict=True))[0]
             unit, factor = rng.choice(sorted(task.unit_factors.items()))
             decimal_units = {
                 ("potassium", "mmol/L"),
@@ -141,7 +130,7 @@ def ehrshot_lab_rows(
             gold = {"kind": "label", "value": label, "choices": list(task.choices)}
             meta = {"ehrshot_task": task.name, "variant": "grade_latest_result", "value": shown, "unit": unit,
                     "source": "synthetic", "rare": i in rare_at}  # fmt: skip
-            rows.append({"id": f"synth/ehrshot/{task.name}/{seed}/{i}", "task": f"ehrshot/{task.name}_current",
+            rows.append({"id": f"synth/{PREFIX}{task.name}/{seed}/{i}", "task": f"{PREFIX}{task.name}_current",
                          "prompt": chat_prompt(context, _lab_question(task, unit_text), gold),
                          "gold": json.dumps(gold), "patient_id": f"synth-{seed}-{task.name}-{i}",
                          "split": _split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.synth import DISTRIBUTIONS, sample_value
+from ehrmind.tasks.families.calc import NAME as CALC
+from ehrmind.tasks.families.ehrshot import NAME as EHRSHOT
 
 
 class SynthesisError(ValueError):
@@ -197,7 +199,7 @@ def calculator_rows(
             meta = {"calculator": calc.id, "inputs": _json_safe(case.written), "canonical": False,
                     "inputs_canonical": _json_safe(case.values), "source": "synthetic", "rare": i in rare_at,
                     "rare_scenario": case.scenario.what if case.scenario else None, "edition": calc.edition}  # fmt: skip
-            rows.append({"id": f"synth/calc/{calc.id}/{seed}/{i}", "task": "calc",
+            rows.append({"id": f"synth/{CALC}/{calc.id}/{seed}/{i}", "task": CALC,
                          "prompt": chat_prompt(case.note, question_for(calc), gold), "gold": json.dumps(gold),
                          "patient_id": patient, "split": _split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip
         stats["per_calculator"][calc.id] = {"rows": count, "rare": n_rare}
@@ -269,7 +271,7 @@ def run_synthesize(plan: SynthesisPlan, echo=print) -> dict[str, Any]:
             plan.ehrshot, plan.n, plan.rare_share, plan.seed, splits=plan.splits
         )
         rows += lab_rows
-        sources["ehrshot"] = stats
+        sources[EHRSHOT] = stats
     if plan.knowledge is not None and plan.templates is not None:
         from ehrmind.synth_text import knowledge_rows
 

@@ -31,13 +31,6 @@ from typing import Any
 from ehrmind.config import WarmupMix
 from ehrmind.templates import apply_templates, template_family
 
-TRIAL_RUBRIC = (
-    "Trial eligibility is graded on three levels: 'eligible' (the patient meets the inclusion criteria and "
-    "no exclusion criterion), 'excluded' (the patient has the condition the trial studies but meets an "
-    "exclusion criterion or misses an inclusion criterion), 'not relevant' (the trial does not concern the "
-    "patient's condition or there is not enough information). Hard limits such as age and sex always apply."
-)
-
 
 def _assistant(text: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": text}]
@@ -165,33 +158,18 @@ def user_rationales(path: str) -> list[dict[str, Any]]:
 
 
 def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
-    out = []
-    if "trial_match" in tasks:
-        out.append(
-            {
-                "prompt": [{"role": "user", "content": "How is clinical-trial eligibility graded?"}],
-                "completion": _assistant(TRIAL_RUBRIC),
-                "source": "rubric",
-                "task": "trial_match",
-            }
-        )
-    ehrshot = {t.split("/", 1)[1] for t in tasks if t.startswith("ehrshot/")}
-    if ehrshot:
-        try:
-            from ehr_adapters.ehrshot import TASKS
-        except ImportError:
-            TASKS = {}
-        for name in sorted(ehrshot & set(TASKS)):
-            task = TASKS[name]
-            out.append(
-                {
-                    "prompt": [{"role": "user", "content": f"Define the EHRSHOT task '{name}' and its labels."}],
-                    "completion": _assistant(f"{task.description} Labels: {', '.join(task.choices)}."),
-                    "source": "rubric",
-                    "task": f"ehrshot/{name}",
-                }
-            )
-    return out
+    """Rubric cards of the tasks' families (their `warmup_rubrics`): how a label task is graded."""
+    from ehrmind.tasks.family import families
+
+    # Cards of single-task families before per-subtask cards: the order the mix is shuffled from (seeded), kept
+    # so a seed gives the same warm-up examples as before the families were declared.
+    ordered = sorted(families(), key=lambda f: f.subtasks)
+    return [
+        {"prompt": [{"role": "user", "content": question}], "completion": _assistant(answer),
+         "source": "rubric", "task": task}
+        for family in ordered if family.warmup_rubrics is not None
+        for task, question, answer in family.warmup_rubrics(tasks)
+    ]  # fmt: skip
 
 
 def instructions(path: str) -> list[dict[str, Any]]:
@@ -241,17 +219,13 @@ def build_mix(rows: list[dict[str, Any]], mix: WarmupMix, seed: int) -> tuple[li
     return examples, counts
 
 
-# Sources each task family needs (zero examples of one of these is a recipe error, see `check_mix`).
-CALCULATOR_FAMILIES = ("medcalc", "calc")
-
-
 def check_mix(
     rows: list[dict[str, Any]], examples: list[dict[str, Any]], mix: WarmupMix
 ) -> tuple[dict[str, dict[str, int]], list[str]]:
     """Per task: worked solutions, knowledge cards (+ examples), rubrics, and problems (a needed source empty).
 
-    Calculator tasks (medcalc, calc) need worked solutions and, when asked for, knowledge cards; label tasks
-    (trial_match, ehrshot/*) have no rendered solutions and need their rubric, rows that carry their own
+    Calculator tasks (families with `calculator_rows`) need worked solutions and, when asked for, knowledge
+    cards; label tasks have no rendered solutions and need their rubric, rows that carry their own
     `completion`, or user rationales.
     """
     tasks_of_calc: dict[str, set[str]] = defaultdict(set)
@@ -274,10 +248,13 @@ def check_mix(
                 summary[task]["knowledge_cards"] += 1
         elif source == "rubric" and ex["task"] in summary:
             summary[ex["task"]]["rubrics"] += 1
+    from ehrmind.tasks.family import calculator_families
+
+    calculator = calculator_families()  # zero examples of a source these need is a recipe error
     problems = []
     for task, counts in sorted(summary.items()):
         family = task.split("/", 1)[0]
-        if family in CALCULATOR_FAMILIES:
+        if family in calculator:
             if mix.worked_solutions and not counts["worked_solutions"]:
                 problems.append(f"warmup: task {task!r}: 0 of {counts['rows']} rows got a worked solution "
                                 "(rows need meta.inputs or meta.rationale; rebuild the data with `ehrmind data build`)")

@@ -60,8 +60,7 @@ def check_score(name: str, value: Any) -> float:
 class AnswerReward(Reward):
     """Base of rewards that grade the parsed answer against the row's gold."""
 
-    tasks: tuple[str, ...] = ()  # task names this reward grades (prefixes end with "/")
-    kinds: tuple[str, ...] = ()  # gold kinds it can grade
+    kinds: tuple[str, ...] = ()  # gold kinds it can grade (`tasks`, the task names: `Reward`)
 
     def __init__(
         self,
@@ -77,13 +76,6 @@ class AnswerReward(Reward):
         self.correct_score = check_score("correct_score", correct_score)
         self.wrong_score = check_score("wrong_score", wrong_score)
         self.fail_score = check_score("fail_score", fail_score)
-
-    def applies(self, task: Any) -> bool:
-        if task is None:
-            return True
-        if not isinstance(task, str):
-            raise TypeError(f"task must be a string, got {task!r:.60}")
-        return any(task == t or (t.endswith("/") and task.startswith(t)) for t in self.tasks)
 
     def check_gold(self, gold: Gold, row: int) -> None:
         """Raise GoldError if this reward cannot grade against `gold` (cheap: called for every row)."""

@@ -39,6 +39,10 @@ class Reward:
     """Base class of registered rewards; subclasses implement `score` and declare options in __init__."""
 
     name: ClassVar[str] = ""
+    # Task names this reward grades (a prefix ends with "/"); empty: it does not route by task (`format`).
+    # These are the rewards' own defaults, so the package grades rows on its own; ehrmind adds the task
+    # families that name the reward (`routed`, from `ehrmind.tasks.family`).
+    tasks: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.__name__ = type(self).name
@@ -46,6 +50,21 @@ class Reward:
 
     def __repr__(self) -> str:
         return f"<reward {self.__name__}>"
+
+    def applies(self, task: Any) -> bool:
+        """Whether this reward grades a row of `task` (None: no task column, every row)."""
+        if task is None:
+            return True
+        if not isinstance(task, str):
+            raise TypeError(f"task must be a string, got {task!r:.60}")
+        return any(task == t or (t.endswith("/") and task.startswith(t)) for t in self.tasks)
+
+    def routed(self, tasks: Sequence[str]) -> Reward:
+        """This reward (changed in place: route one you made, not `get_reward`'s shared instance), also grading
+        rows of `tasks` (names, or prefixes ending with "/") beside its own defaults: how task families
+        declared outside this package (`ehrmind.tasks.family.make_task_reward`) reach their rewards."""
+        self.tasks = tuple(dict.fromkeys((*type(self).tasks, *tasks)))
+        return self
 
     def score(
         self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None

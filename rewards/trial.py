@@ -26,8 +26,11 @@ from rewards.registry import Reasons, Reward, RewardConfigError, Scores, registe
 from rewards.trial_limits import broken_for_meta, violations_for_meta
 from rewards.values import TRIAL_LABELS, AnswerValueError, parse_label
 
-# TREC qrels codes -> label names (0 not relevant, 1 excluded, 2 eligible).
-QREL_LABELS = {0: "not relevant", 1: "excluded", 2: "eligible"}
+# TREC qrels codes -> label names (0 not relevant, 1 excluded, 2 eligible): `TRIAL_LABELS` in grade order.
+QREL_LABELS = dict(enumerate(TRIAL_LABELS))
+ELIGIBLE = QREL_LABELS[2]  # the one label that admits the patient
+# The task these rewards grade when used on their own (rewards import no ehrmind); ehrmind's `trial_match`
+# family (`ehrmind/tasks/families/trial_match.py`) routes its rows here by the same name.
 TRIAL_TASK = "trial_match"
 
 
@@ -89,6 +92,8 @@ class TrialLabel(AnswerReward):
 class TrialConsistency(Reward):
     """`penalty` when the answer admits a patient the trial's hard age/sex limits exclude, else 0."""
 
+    tasks = (TRIAL_TASK,)
+
     def __init__(
         self,
         *,
@@ -123,7 +128,7 @@ class TrialConsistency(Reward):
         scores: Scores = []
         reasons: Reasons = []
         for i, text in enumerate(texts):
-            if tasks is not None and tasks[i] != TRIAL_TASK:
+            if tasks is not None and not (isinstance(tasks[i], str) and self.applies(tasks[i])):
                 scores.append(None)
                 reasons.append(None)
                 continue
@@ -139,7 +144,7 @@ class TrialConsistency(Reward):
                 scores.append(0.0)
                 reasons.append(exc.reason)
                 continue
-            inconsistent = bool(broken) and label not in ("excluded", "not relevant")
+            inconsistent = bool(broken) and label == ELIGIBLE  # "excluded" / "not relevant" admit nobody
             scores.append(self.penalty if inconsistent else 0.0)
             reasons.append(f"broke_{broken[0]}" if inconsistent else None)
         return scores, reasons

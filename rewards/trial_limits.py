@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rewards.values import TRIAL_LABELS
+
 MAX_LINE = 600  # characters of one criterion line that are read
 # Same values as `ehr_adapters.record.YEARS_PER_UNIT`, kept here because rewards import only calculators
 # (no ehr_adapters; docs/architecture.md): change both together.
@@ -344,7 +346,7 @@ def broken_for_meta(meta: Mapping[str, Any], use_text: bool = True) -> tuple[str
 
 
 _ID_KEYS = ("id", "topic_id", "query_id", "patient_id", "trial_id", "nct_id", "corpus_id")
-_ELIGIBLE = {2, "2", "eligible"}
+_ELIGIBLE = {2, "2", TRIAL_LABELS[2]}  # qrel grade 2, as a number, text or its label
 
 
 def audit_qrels(rows: Iterable[Mapping[str, Any]], *, use_text: bool = True) -> list[dict[str, Any]]:

@@ -294,6 +294,7 @@ def _whole(x: object, raw: object) -> int:
 
 
 # -- labels -----------------------------------------------------------------------------------------------
+# The answer grammar's copy of `ehr_adapters.trec_ct.LABELS` (rewards import no adapters; a test pins both).
 TRIAL_LABELS = ("not relevant", "excluded", "eligible")
 TRIAL_ALIASES: dict[str, str] = {
     "irrelevant": "not relevant",

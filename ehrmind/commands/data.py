@@ -18,6 +18,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ehrmind.tasks.families.aces import PREFIX as ACES
+from ehrmind.tasks.family import calculator_families, families
+
+# `--tasks` choices and their help, from the task-family declarations (families selected by their own
+# option, such as ACES's --aces, are not listed).
+LISTED = [f for f in families() if not f.cli_option]
+TASKS_HELP = "Comma-separated: " + ", ".join(f.help or f.name for f in LISTED) + " " + " ".join(
+    f"(optional with {f.cli_option})." for f in families() if f.cli_option
+)
+
 app = typer.Typer(
     help="Build task rows from EHR extracts and benchmarks (build), and inspect a build (show).",
     no_args_is_help=True,
@@ -40,8 +50,7 @@ def build_cmd(
         str | None,
         typer.Option(
             "--tasks",
-            help="Comma-separated: medcalc, calc, ehrshot (all 15) or ehrshot/<name>, trial_match "
-            "(optional with --aces).",
+            help=TASKS_HELP,
         ),
     ] = None,
     out: Annotated[
@@ -84,7 +93,7 @@ def build_cmd(
         typer.Option(
             "--aces",
             help="ACES task config (YAML, es-aces): its cohort and labels over the meds source become "
-            "task 'aces/<file stem>' (yes/no). Needs pip install 'ehrmind[aces]'. See docs/aces.md.",
+            f"task '{ACES}<file stem>' (yes/no). Needs pip install 'ehrmind[aces]'. See docs/aces.md.",
         ),
     ] = None,
     aces_predicates: Annotated[
@@ -99,7 +108,7 @@ def build_cmd(
         typer.Option(
             "--open-book",
             help="Put the calculator's card (as `ehrmind calc show` prints it: inputs with units, formula or "
-            "rules) in the prompt of calculator rows (medcalc, calc): the open-book baseline.",
+            f"rules) in the prompt of calculator rows ({', '.join(calculator_families())}): the open-book baseline.",
         ),
     ] = False,
     keep_unanswerable: Annotated[
@@ -142,12 +151,12 @@ def build_cmd(
 
     with _clean_errors():
         if tasks is None and aces is None:
-            raise BuildError("give --tasks (or --aces TASK.yaml); choose from: medcalc, calc, ehrshot, trial_match")
+            raise BuildError("give --tasks (or --aces TASK.yaml); choose from: " + ", ".join(f.name for f in LISTED))
         if aces_predicates is not None and aces is None:
             raise BuildError("--predicates overrides an ACES config's predicates: give --aces TASK.yaml too")
         options = BuildOptions(
             sources=[parse_source(s) for s in source],
-            tasks=[*(parse_tasks(tasks) if tasks else []), *(["aces"] if aces else [])],
+            tasks=[*(parse_tasks(tasks) if tasks else []), *([f.name for f in families() if f.cli_option == "--aces"] if aces else [])],
             out=out,
             seed=seed,
             split=parse_ratios(split),

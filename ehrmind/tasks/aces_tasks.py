@@ -23,10 +23,9 @@ from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.meds import MedsDataset
 from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.calc_mined import Patient
+from ehrmind.tasks.families.aces import LABELS as CHOICES  # the family declaration owns the labels
+from ehrmind.tasks.families.aces import PREFIX
 from ehrmind.tasks.schema import TaskRows, new_row
-
-PREFIX = "aces/"
-CHOICES = ("yes", "no")
 
 
 def question(task: AcesTask) -> str:
@@ -82,7 +81,7 @@ def build_aces(
                                    field="subject_id", fix="check the MEDS data or build without --strict")  # fmt: skip
             out.skipped.append(SkippedItem(source, f"{name}/{patient}@{when.isoformat()}", reason))
             continue
-        gold = {"kind": "label", "value": "yes" if value else "no", "choices": list(CHOICES)}
+        gold = {"kind": "label", "value": CHOICES[0] if value else CHOICES[1], "choices": list(CHOICES)}
         meta = {**meta_base, "prediction_time": when.isoformat()}
         prompt = chat_prompt(serialize(record, when), text, gold)
         out.rows.append(new_row(f"{name}/{patient}/{when.isoformat()}", name, prompt, gold, patient, meta))

@@ -31,10 +31,11 @@ from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.record import PatientRecord, age_years
 from ehrmind.prompts import chat_prompt
-from ehrmind.tasks.prompt_numbers import answer_in_prompt, shown_number
+from ehrmind.tasks.families.calc import NAME as TASK  # the family declaration names the rows
+from ehrmind.tasks.prompt_numbers import answer_in_prompt, shown_number, visible
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
-TASK = "calc"
+__all__ = ["TASK", "answer_in_prompt", "build_calc", "events_frame", "plan_for", "question", "spread", "visible"]
 
 DEFAULT_CALCULATORS: tuple[str, ...] = (
     "anion_gap", "albumin_corrected_anion_gap", "delta_gap", "serum_osmolality", "calcium_correction",
@@ -358,7 +359,7 @@ def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) 
             reason,
             file=source,
             position=position,
-            field="calc",
+            field=TASK,
             fix="fix the source record, or build without --strict to skip it with a reason",
         )
     out.skipped.append(SkippedItem(source, position, reason))

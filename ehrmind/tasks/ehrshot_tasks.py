@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -21,9 +22,8 @@ from ehr_adapters.errors import AdapterError, ReadReport, SkippedItem
 from ehr_adapters.meds import MedsDataset
 from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.calc_mined import Patient
+from ehrmind.tasks.families.ehrshot import NAME, PREFIX  # the family's declaration names the rows
 from ehrmind.tasks.schema import TaskRows, new_row
-
-PREFIX = "ehrshot/"
 
 
 def task_names(selected: Sequence[str] | None) -> list[str]:
@@ -33,7 +33,7 @@ def task_names(selected: Sequence[str] | None) -> list[str]:
     names = []
     for item in selected:
         name = item.removeprefix(PREFIX)
-        if name in ("ehrshot", "", "all"):
+        if name in (NAME, "", "all"):
             return list(TASKS)
         if name not in TASKS:
             raise ValueError(
@@ -167,3 +167,12 @@ def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) 
             fix="fix the labeler or the data, or build without --strict",
         )
     out.skipped.append(SkippedItem(source, position, reason))
+
+
+def label_files(paths: Sequence[Path]) -> pl.DataFrame | None:
+    """EHRSHOT's own label files, concatenated (None when none were given)."""
+    if not paths:
+        return None
+    from ehr_adapters.ehrshot import read_labeled_patients
+
+    return pl.concat([read_labeled_patients(p) for p in paths], how="vertical_relaxed")

@@ -19,16 +19,17 @@ from typing import Any
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.trec_ct import LABELS, Topic, TrecCollection, Trial
 from ehrmind.prompts import chat_prompt
+from ehrmind.tasks.families.trial_match import NAME as TASK  # the family declaration names the rows
 from ehrmind.tasks.schema import TaskRows, new_row
 from rewards.trial_limits import limits_meta, trial_limits
 
-TASK = "trial_match"
 DEFAULT_CRITERIA_CHARS = 4000
 
+NOT_RELEVANT, EXCLUDED, ELIGIBLE = LABELS  # qrel grades 0, 1, 2 (`ehr_adapters.trec_ct.LABELS`)
 QUESTION = (
-    'Is this patient eligible for this clinical trial? Answer "eligible" if the patient meets the inclusion '
-    'criteria and none of the exclusion criteria; "excluded" if the patient has the condition the trial '
-    'studies but the criteria rule them out; "not relevant" if the trial does not concern this patient or '
+    f'Is this patient eligible for this clinical trial? Answer "{ELIGIBLE}" if the patient meets the inclusion '
+    f'criteria and none of the exclusion criteria; "{EXCLUDED}" if the patient has the condition the trial '
+    f'studies but the criteria rule them out; "{NOT_RELEVANT}" if the trial does not concern this patient or '
     "the description gives too little to judge."
 )
 

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from ehrmind.tasks.build import _prompt_column
+from ehrmind.tasks.write import _prompt_column
 
 
 def test_prompt_column_matches_row_by_row_conversion():

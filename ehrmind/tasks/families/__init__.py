@@ -1,0 +1,1 @@
+"""One module per task family, each defining `FAMILY = TaskFamily(...)`; `ehrmind.tasks.family` lists them."""

@@ -1,0 +1,51 @@
+"""Family `aces`: a yes/no task defined by an ACES config, labelled over MEDS data; rows "aces/<config stem>".
+
+    ehrmind data build --source meds:examples/meds/mimic-iv-demo --aces recipes/aces/readmission_30d.yaml \
+        --predicates recipes/aces/predicates/mimic_iv.yaml --out runs/data/aces
+
+Selected by `--aces TASK.yaml` (the CLI adds the task), not listed under `--tasks`.
+"""
+
+from __future__ import annotations
+
+from ehrmind.tasks.family import RewardSpec, TaskFamily
+
+NAME = "aces"
+PREFIX = NAME + "/"
+LABELS = ("yes", "no")
+
+
+def build(ctx):
+    """Rows of the ACES task of `--aces` (`ehrmind.tasks.aces_tasks`)."""
+    from ehrmind.tasks.aces_tasks import build_aces
+
+    o = ctx.options
+    return build_aces(ctx.loaded.data.dataset, o.aces, o.aces_predicates, ctx.loaded.data.get, ctx.render,
+                      str(ctx.source.path), max_per_task=o.max_per_task, seed=o.seed, strict=o.strict)  # fmt: skip
+
+
+def check_options(options, selected: bool) -> None:
+    """The task and its config come together (`--aces TASK.yaml` adds the task)."""
+    from ehrmind.tasks.sources import BuildError
+
+    if selected != (options.aces is not None):
+        raise BuildError("an ACES task needs both --aces TASK.yaml and the task 'aces' (the CLI adds it)")
+
+
+FAMILY = TaskFamily(
+    name=NAME,
+    order=50,
+    sources=("meds",),
+    build=build,
+    gold_kinds=("label",),
+    grader="diagnosis_label",
+    rubric=(
+        RewardSpec("format", 1.0, {"pass_score": 0.0, "fail_score": -2.0}),
+        RewardSpec("diagnosis_label", 1.0, {"correct_score": 1.1, "wrong_score": 0.0}),
+    ),
+    labels=LABELS,
+    subtasks=True,
+    cli_option="--aces",
+    check_options=check_options,
+    help="aces",
+)
