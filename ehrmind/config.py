@@ -25,7 +25,7 @@ from ehrmind.batch import batch_problems
 from ehrmind.batch import global_batch as global_batch  # re-exported: callers import it from here
 from ehrmind.overrides import ConfigError, Strict, deep_merge, error_lines, read_mapping
 from ehrmind.overrides import parse_overrides as parse_overrides  # re-exported, as above
-from ehrmind.trl_args import TRL_SECTIONS, construction_problems, extra_key_problems
+from ehrmind.trl_args import STAGE_SECTIONS, TRL_SECTIONS, construction_problems, extra_key_problems
 
 BUNDLED = "bundled"  # data source meaning the sample data shipped inside the package
 
@@ -234,7 +234,7 @@ def load_config(
     except ValidationError as exc:
         raise ConfigError(source, problems + error_lines(exc, _did_you_mean)) from None
     problems.extend(_semantic_problems(config, check_paths))
-    if not problems and stage in ("warmup", "rl", "prefer"):
+    if not problems and stage in STAGE_SECTIONS:
         problems.extend(construction_problems(config))  # TRL's own checks, once everything else is right
     if problems:
         raise ConfigError(source, problems)
