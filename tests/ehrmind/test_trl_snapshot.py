@@ -10,13 +10,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from trl_snapshot import SNAPSHOT, snapshot  # noqa: E402
 
+RECORDED = json.loads(SNAPSHOT.read_text())
+
 
 @pytest.fixture(scope="module")
-def current(monkeypatch_module=None):
-    return snapshot()
-
-
-RECORDED = json.loads(SNAPSHOT.read_text())
+def current():
+    return snapshot()  # built once: every recipe loaded as the stages load it
 
 
 def test_every_recipe_is_in_the_snapshot(current):
