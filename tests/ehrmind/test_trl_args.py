@@ -103,3 +103,12 @@ def test_command_overrides_turn_flags_on_and_leave_the_rest_to_the_recipe():
     assert nested({"a.b": {"c.d": 1}}) == {"a": {"b": {"c": {"d": 1}}}}
     with pytest.raises(ConfigError, match="expected section.field=value"):
         parse_overrides(["lora.r"])
+
+
+def test_a_bf16_recipe_loads_on_a_cpu_machine(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the CPU path")
+    kwargs = trl_kwargs(_rl("training.bf16=true"), tmp_path)  # load_config built GRPOConfig with these
+    assert kwargs["bf16"] is True and kwargs["use_cpu"] is True  # transformers refuses bf16 on CPU otherwise
