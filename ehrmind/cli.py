@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from ehrmind.config import default_recipe  # callers and tests also import it from here
 
 console = Console()
 app = typer.Typer(
@@ -69,27 +70,12 @@ def _resume_outcomes():
         console.print(str(done), highlight=False, soft_wrap=True)
 
 
-def default_recipe(stage: str) -> Path:
-    """The packaged default recipe for a stage (the bundled demo)."""
-    return Path(str(resources.files("ehrmind") / "data" / "defaults" / f"{stage}.yaml"))
-
-
 def _load(stage: str, config: Path | None, model: str | None, data: str | None, out: str | None,
           sets: list[str] | None, trust: bool = False, download: bool = False):
-    from ehrmind.config import deep_merge, load_config, parse_overrides
+    from ehrmind.config import load_config
+    from ehrmind.overrides import command_overrides
 
-    overrides: dict = {}
-    if model:
-        overrides = deep_merge(overrides, {"model": {"path": model}})
-    if data:
-        overrides = deep_merge(overrides, {"data": {"train": data, "eval": data}})
-    if out:
-        overrides = deep_merge(overrides, {"output_dir": out})
-    if trust:
-        overrides = deep_merge(overrides, {"model": {"trust_remote_code": True}})
-    if download:
-        overrides = deep_merge(overrides, {"model": {"allow_download": True}})
-    overrides = deep_merge(overrides, parse_overrides(sets or []))
+    overrides = command_overrides(model=model, data=data, out=out, trust=trust, download=download, sets=sets)
     return load_config(config or default_recipe(stage), stage=stage, overrides=overrides)
 
 
@@ -184,7 +170,8 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
     """
     import yaml
 
-    from ehrmind.config import load_config, parse_overrides
+    from ehrmind.overrides import parse_overrides
+    from ehrmind.recipe_check import check_recipe
 
     try:
         with recipe.open() as fh:  # a stream: YAML errors then name the file, not "<unicode string>"
@@ -194,7 +181,7 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
     except yaml.YAMLError:
         raw = {}  # load_config reports the YAML error with the file name
     stage = raw.get("stage", "rl") if isinstance(raw, dict) else "rl"
-    cfg = load_config(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
+    cfg = check_recipe(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
     if stage == "warmup":  # dry-run the warm-up mix: a task with no worked solutions / cards is an error
         from ehrmind.config import BUNDLED, ConfigError
         from ehrmind.warmup import check_warmup_data

@@ -3,34 +3,40 @@
 A recipe is a YAML file whose header comment says how to run it. Every field can be overridden from the
 command line with `--set section.field=value` (values parsed as YAML scalars). `load_config` returns a
 validated pydantic model or raises one `ConfigError` that lists every problem: unknown keys, wrong types,
-missing paths, unknown reward names, weights that do not match rewards.
+missing paths, unknown reward names and options, weights that do not match rewards, and TRL's own checks.
+
+The sections `training`, `generation`, `grpo` and `prefer` hold TRL settings: their typed fields carry
+ehrmind's defaults and bounds, and any other field of the stage's TRL config class may be written there too
+(checked by name and type in `ehrmind.trl_args`, which also builds the TRL class from them). Reading YAML and
+layering overrides is `ehrmind.overrides`; multi-stage recipes are loaded by `ehrmind.recipe_check`.
 """
 
 from __future__ import annotations
 
+import difflib
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ehrmind.batch import batch_problems
+from ehrmind.batch import global_batch as global_batch  # re-exported: callers import it from here
+from ehrmind.overrides import ConfigError, Strict, deep_merge, error_lines, read_mapping
+from ehrmind.overrides import parse_overrides as parse_overrides  # re-exported, as above
+from ehrmind.trl_args import STAGE_SECTIONS, TRL_SECTIONS, construction_problems, extra_key_problems
+
 BUNDLED = "bundled"  # data source meaning the sample data shipped inside the package
 
 
-class ConfigError(ValueError):
-    """Every problem found in one recipe, with its location."""
+class _TrlSection(Strict):
+    """A section of TRL settings: typed fields plus any other field of the stage's TRL class (see trl_args)."""
 
-    def __init__(self, source: str, problems: list[str]):
-        self.problems = problems
-        body = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s):\n{body}")
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class DataConfig(_Strict):
+class DataConfig(Strict):
     train: str = BUNDLED  # task rows: a directory from `ehrmind data build`, a .jsonl/.parquet file, or "bundled"
     eval: str = BUNDLED
     tasks: list[str] = Field(default_factory=list)  # keep only these task names (prefix match); empty = all
@@ -40,13 +46,13 @@ class DataConfig(_Strict):
     allow_single_class: bool = False  # rl: train on label tasks whose rows all carry one gold value
 
 
-class RewardConfig(_Strict):
+class RewardConfig(Strict):
     name: str
     weight: float = 1.0
     options: dict[str, Any] = Field(default_factory=dict)  # passed to rewards.make_reward
 
 
-class LoraConfig(_Strict):
+class LoraConfig(Strict):
     enabled: bool = False
     r: int = Field(default=16, ge=1)
     alpha: int = Field(default=32, ge=1)
@@ -54,7 +60,7 @@ class LoraConfig(_Strict):
     target_modules: list[str] | str = "all-linear"
 
 
-class ModelConfig(_Strict):
+class ModelConfig(Strict):
     path: str | None = None  # None: latest warmup checkpoint (rl), else `fallback`
     fallback: Literal["tiny", "none"] = "tiny"  # "none": no path and no earlier stage is an error (real recipes)
     trust_remote_code: bool = False
@@ -62,7 +68,7 @@ class ModelConfig(_Strict):
     dtype: Literal["auto", "bf16", "fp32", "fp16"] = "auto"
 
 
-class TrainingConfig(_Strict):
+class TrainingConfig(_TrlSection):
     learning_rate: float = Field(default=2e-5, gt=0)
     num_train_epochs: float = Field(default=1.0, gt=0)
     max_steps: int = -1
@@ -84,7 +90,7 @@ class TrainingConfig(_Strict):
     max_length: int = Field(default=1024, ge=16)  # SFT: prompt + completion tokens
 
 
-class GenerationConfig(_Strict):
+class GenerationConfig(_TrlSection):
     num_generations: int = Field(default=4, ge=2)  # GRPO group size
     # Prompts per optimizer step over all GPUs (EHRMIND: 32); x num_generations completions per step. The
     # accumulation steps are derived from the world size at launch. None: per_device x accumulation x GPUs.
@@ -117,7 +123,7 @@ class GenerationConfig(_Strict):
         return self.vllm_max_model_length or self.max_prompt_length + self.max_completion_length
 
 
-class GRPOConfigSection(_Strict):
+class GRPOConfigSection(_TrlSection):
     beta: float = Field(default=0.001, ge=0)  # KL coefficient
     num_iterations: int = Field(default=1, ge=1)
     epsilon: float = Field(default=0.2, gt=0)
@@ -125,7 +131,7 @@ class GRPOConfigSection(_Strict):
     scale_rewards: str = "group"
 
 
-class WarmupMix(_Strict):
+class WarmupMix(Strict):
     """Knowledge-injection SFT data mix (counts of examples per source)."""
 
     knowledge_cards: int = Field(default=2, ge=0)  # cards per calculator (each with a fresh worked example)
@@ -140,7 +146,7 @@ class WarmupMix(_Strict):
     templates_in: Literal["prompt", "target"] = "prompt"  # where a row's template goes: its prompt or its <think>
 
 
-class PreferConfig(_Strict):
+class PreferConfig(_TrlSection):
     """Preference training (`ehrmind prefer train`): DPO (MedCritical) or CPO with a SimPO loss (Citrus)."""
 
     method: Literal["dpo", "cpo"] = "dpo"
@@ -151,7 +157,7 @@ class PreferConfig(_Strict):
     max_length: int = Field(default=1024, ge=16)  # prompt + completion tokens
 
 
-class CorpusSource(_Strict):
+class CorpusSource(Strict):
     """One local text source for continued pre-training: a .txt/.md file, a .jsonl file, or a folder of them."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
@@ -160,7 +166,7 @@ class CorpusSource(_Strict):
     text_field: str = "text"  # JSONL: the field holding the text
 
 
-class PretrainConfig(_Strict):
+class PretrainConfig(Strict):
     """Continued pre-training (`ehrmind pretrain`): packed causal-LM training with an online source mix."""
 
     corpus: list[CorpusSource] = Field(default_factory=list)
@@ -172,7 +178,7 @@ class PretrainConfig(_Strict):
     discount: float = Field(default=1.0, gt=0, le=1)  # both: evidence fades by this factor per step
 
 
-class RunConfig(_Strict):
+class RunConfig(Strict):
     stage: Literal["warmup", "rl", "eval", "prefer", "pretrain"]
     output_dir: str = "runs"
     run_name: str | None = None  # default: a timestamp
@@ -190,30 +196,12 @@ class RunConfig(_Strict):
     pretrain: PretrainConfig = Field(default_factory=PretrainConfig)  # stage: pretrain
 
 
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """["training.learning_rate=1e-5", "lora.enabled=true"] -> nested dict (values read as YAML scalars)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError("--set", [f"{item!r}: expected section.field=value"])
-        key, raw = item.split("=", 1)
-        value = yaml.safe_load(raw) if raw.strip() else None
-        node = out
-        parts = key.strip().split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    return out
+def default_recipe(stage: str) -> Path:
+    """The packaged default recipe for a stage (the bundled demo)."""
+    return Path(str(resources.files("ehrmind") / "data" / "defaults" / f"{stage}.yaml"))
 
 
-def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+MULTI_STAGE = ("curriculum", "warmup_stages")  # loaded stage by stage by ehrmind.recipe_check.check_recipe
 
 
 def load_config(
@@ -224,45 +212,30 @@ def load_config(
     check_paths: bool = True,
 ) -> RunConfig:
     """Read a recipe (or the defaults), apply overrides, validate everything, return the config."""
-    if stage == "curriculum":  # a multi-stage recipe (`stages:`): every stage's recipe is checked
-        from ehrmind.curriculum import validate_curriculum
-
-        return validate_curriculum(path, overrides, check_paths=check_paths)
-    if stage == "warmup_stages":  # a staged SFT recipe: every stage's warm-up config is checked
-        from ehrmind.staged_warmup import validate_stages
-
-        return validate_stages(path, overrides, check_paths=check_paths)
     source = str(path) if path else f"default {stage} config"
-    raw: dict[str, Any] = {}
-    if path:
-        p = Path(path)
-        if not p.exists():
-            raise ConfigError(source, [f"recipe file {p} does not exist"])
-        try:
-            with p.open() as fh:  # a stream, so YAML errors name the file instead of "<unicode string>"
-                raw = yaml.safe_load(fh) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
-        if not isinstance(raw, dict):
-            raise ConfigError(source, ["the recipe must be a YAML mapping"])
+    if stage in MULTI_STAGE:
+        raise ConfigError(source, [f"stage: {stage!r} is a multi-stage recipe; load it with "
+                                   "ehrmind.recipe_check.check_recipe (as `ehrmind validate` does)"])
+    raw: dict[str, Any] = read_mapping(path, source) if path else {}
     raw.setdefault("stage", stage)
     raw = deep_merge(raw, overrides or {})
     if raw.get("stage") != stage:
         raise ConfigError(source, [f"stage: recipe is for {raw.get('stage')!r}, but this command runs {stage!r}"])
     if stage == "rl" and not raw.get("rewards"):
         raw["rewards"] = [{"name": "format", "weight": 0.2}, {"name": "calc_accuracy", "weight": 1.0}]
-    # Reward names are checked on the raw mapping so they are reported even when other fields are invalid.
-    problems: list[str] = _reward_problems(raw) if stage == "rl" else []
+    # Reward names and TRL's other keys are checked on the raw mapping so they are reported even when other
+    # fields are invalid.
+    problems: list[str] = _reward_problems(raw, required=stage == "rl")
+    declared = {s: list(RunConfig.model_fields[s].annotation.model_fields) for s in TRL_SECTIONS}
+    raw, extra = extra_key_problems(raw, declared)
+    problems += extra
     try:
         config = RunConfig.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = ".".join(str(x) for x in err["loc"])
-            value = err.get("input")
-            shown = "" if isinstance(value, dict) else f" (got {value!r})"
-            problems.append(f"{loc}: {err['msg']}{shown}{_did_you_mean(err)}")
-        raise ConfigError(source, problems) from None
+        raise ConfigError(source, problems + error_lines(exc, _did_you_mean)) from None
     problems.extend(_semantic_problems(config, check_paths))
+    if not problems and stage in STAGE_SECTIONS:
+        problems.extend(construction_problems(config))  # TRL's own checks, once everything else is right
     if problems:
         raise ConfigError(source, problems)
     return config
@@ -270,8 +243,6 @@ def load_config(
 
 def _did_you_mean(err: dict[str, Any]) -> str:
     """For an unknown key, the closest field name of the section it is in ("; did you mean 'learning_rate'?")."""
-    import difflib
-
     if err.get("type") != "extra_forbidden":
         return ""
     model: Any = RunConfig
@@ -290,18 +261,32 @@ def _did_you_mean(err: dict[str, Any]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _reward_problems(raw: dict[str, Any]) -> list[str]:
-    from rewards import check_weights
+def _reward_problems(raw: dict[str, Any], *, required: bool) -> list[str]:
+    """Reward names, weights and options (each option must be a keyword of the reward's constructor)."""
+    from rewards import check_weights, options_of, reward_names
 
     items = raw.get("rewards")
     if not isinstance(items, list) or not all(isinstance(r, dict) and "name" in r for r in items):
         return []  # the schema check reports the shape problem
+    if not items and not required:
+        return []  # warm-up, eval and prefer recipes need not list rewards
     names = [str(r["name"]) for r in items]
     weights = [r.get("weight", 1.0) for r in items]
     options = [r.get("options") or {} for r in items]  # built once here: bad option values fail validation
     if not all(isinstance(o, dict) for o in options):
-        options = None  # the schema check reports the shape problem
-    return [f"rewards: {p}" for p in check_weights(names, weights, options)]
+        return [f"rewards: {p}" for p in check_weights(names, weights, None)]  # the schema reports the shape
+    problems = []
+    for i, (name, opts) in enumerate(zip(names, options, strict=True)):
+        accepted = list(options_of(name)) if name in reward_names() else []
+        unknown = [o for o in opts if o not in accepted] if name in reward_names() else []
+        for option in unknown:
+            close = difflib.get_close_matches(str(option), accepted, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(f"rewards.{i}.options.{option}: reward {name!r} has no option {option!r}; {hint}"
+                            f"it accepts: {', '.join(accepted) or 'no options'}")
+        if unknown:
+            options[i] = {}  # reported above; the reward's other checks still run
+    return problems + [f"rewards: {p}" for p in check_weights(names, weights, options)]
 
 
 def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
@@ -325,38 +310,8 @@ def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
                 )
     if config.stage == "pretrain":
         problems.extend(_pretrain_problems(config, check_paths))
-    problems.extend(_batch_problems(config))
+    problems.extend(batch_problems(config))
     return problems
-
-
-def _batch_problems(config: RunConfig) -> list[str]:
-    """The parts of the batch arithmetic that do not depend on the number of GPUs.
-
-    TRL 1.16 needs only the generation batch (per device x GPUs x accumulation) to hold whole groups, not
-    each micro-batch: `per_device_train_batch_size` need not be a multiple of `num_generations`.
-    """
-    t, g = config.training, config.generation
-    target = global_batch(config)
-    if target is None:
-        return []
-    field = "generation.prompts_per_step" if config.stage == "rl" else "training.global_batch_size"
-    problems = []
-    if t.gradient_accumulation_steps != 1:
-        problems.append(f"training.gradient_accumulation_steps ({t.gradient_accumulation_steps}) and {field} are "
-                        "both set: the accumulation steps are derived from the global batch; drop one")
-    if target % t.per_device_train_batch_size:
-        shown = f"{g.prompts_per_step} x {g.num_generations} = {target}" if config.stage == "rl" else str(target)
-        problems.append(f"{field}: the global batch ({shown}) is not a multiple of "
-                        f"training.per_device_train_batch_size ({t.per_device_train_batch_size})")
-    return problems
-
-
-def global_batch(config: RunConfig) -> int | None:
-    """Sequences (GRPO: completions) per optimizer step over all GPUs, when the recipe fixes it."""
-    if config.stage == "rl":
-        g = config.generation
-        return g.prompts_per_step * g.num_generations if g.prompts_per_step else None
-    return config.training.global_batch_size
 
 
 def _pretrain_problems(config: RunConfig, check_paths: bool) -> list[str]:

@@ -33,23 +33,31 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from ehrmind.config import ConfigError, RunConfig, deep_merge, load_config
+from ehrmind.batch import step_sequences
+from ehrmind.config import RunConfig, load_config
+from ehrmind.overrides import (
+    ConfigError,
+    Strict,
+    command_overrides,
+    deep_merge,
+    duplicate_names,
+    error_lines,
+    read_mapping,
+    split_stage_overrides,
+    stage_layers,
+)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StageSpec(_Strict):
+class StageSpec(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     recipe: str
     overrides: dict[str, Any] = Field(default_factory=dict)  # dotted keys ("training.max_steps") or nested
     pseudo_gold: Literal["stored", "vote"] | None = None
 
 
-class Curriculum(_Strict):
+class Curriculum(Strict):
     stage: Literal["curriculum"] = "curriculum"
     description: str = ""
     stages: list[StageSpec] = Field(min_length=1)
@@ -66,20 +74,6 @@ def is_curriculum(path: str | Path) -> bool:
     return isinstance(raw, dict) and "stages" in raw
 
 
-def nested(overrides: dict[str, Any]) -> dict[str, Any]:
-    """{"training.max_steps": 2, "lora": {"r": 8}} -> {"training": {"max_steps": 2}, "lora": {"r": 8}}."""
-    out: dict[str, Any] = {}
-    for key, value in overrides.items():
-        node = {}
-        parts = str(key).split(".")
-        leaf = node
-        for part in parts[:-1]:
-            leaf = leaf.setdefault(part, {})
-        leaf[parts[-1]] = nested(value) if isinstance(value, dict) else value
-        out = deep_merge(out, node)
-    return out
-
-
 def load_curriculum(
     path: str | Path,
     overrides: dict[str, Any] | None = None,
@@ -89,30 +83,18 @@ def load_curriculum(
     """The curriculum and each stage's validated config; one ConfigError lists every stage's problems."""
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise ConfigError(source, [f"curriculum file {path} does not exist"])
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-        plan = Curriculum.model_validate(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
+        plan = Curriculum.model_validate(read_mapping(path, source, "curriculum file"))
     except ValidationError as exc:
-        raise ConfigError(
-            source, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        ) from None
+        raise ConfigError(source, error_lines(exc)) from None
     names = [s.name for s in plan.stages]
-    problems = [f"stages: name {n!r} is used twice" for n in sorted({n for n in names if names.count(n) > 1})]
-    overrides = dict(overrides or {})
-    per_stage = {n: overrides.pop(n) for n in names if isinstance(overrides.get(n), dict)}
+    problems = duplicate_names(names, "stages")
+    common, own = split_stage_overrides(overrides, names)
     configs = []
     for i, spec in enumerate(plan.stages):
-        recipe = path.parent / spec.recipe
-        merged = deep_merge(deep_merge(nested(plan.overrides), nested(spec.overrides)), overrides)
-        merged = deep_merge(merged, per_stage.get(spec.name, {}))
-        if i > 0:  # later stages start from the previous stage's model, known only at run time
-            merged = deep_merge(merged, {"model": {"path": None, "fallback": "tiny"}})
+        merged = stage_layers([plan.overrides, spec.overrides], common, own.get(spec.name, {}), i)
         try:
-            configs.append(load_config(recipe, stage="rl", overrides=merged, check_paths=check_paths))
+            configs.append(load_config(path.parent / spec.recipe, stage="rl", overrides=merged, check_paths=check_paths))
         except ConfigError as exc:
             problems += [f"stages[{i}] ({spec.name}, {spec.recipe}): {p}" for p in exc.problems]
     if problems:
@@ -123,7 +105,7 @@ def load_curriculum(
 def validate_curriculum(
     path: str | Path, overrides: dict[str, Any] | None = None, *, check_paths: bool = True
 ) -> RunConfig:
-    """`load_config(..., stage="curriculum")`: check every stage; returns the first stage's config."""
+    """`check_recipe(..., stage="curriculum")`: check every stage; returns the first stage's config."""
     return load_curriculum(path, overrides, check_paths=check_paths)[1][0]
 
 
@@ -161,9 +143,7 @@ def check_stage_size(name: str, config: RunConfig) -> int:
 
     rows = len(load_split(config.data, "train"))
     t, g = config.training, config.generation
-    from ehrmind.config import global_batch
-
-    need = (global_batch(config) or t.per_device_train_batch_size * t.gradient_accumulation_steps) // g.num_generations
+    need = step_sequences(config, 1) // g.num_generations  # the recipe's batch, whatever the world size
     if rows < need:
         raise ValueError(
             f"stage {name!r}: {rows} training row(s) in {config.data.train!r}, but one GRPO batch needs {need} "
@@ -189,8 +169,6 @@ def run_if_curriculum(
     """The `ehrmind rl` hook: run `config` as a curriculum if it has `stages` (True), else do nothing (False).
 
     --out, --set and the trust flags apply to every stage, --model to the first stage only."""
-    from ehrmind.config import parse_overrides
-
     if not is_curriculum(config):
         return False
     if data or resume:
@@ -198,10 +176,7 @@ def run_if_curriculum(
             "a curriculum sets data per stage and cannot resume: drop --data/--resume and use "
             "--set <stage>.data.train=PATH, or rerun one stage's recipe with --resume"
         )
-    overrides: dict[str, Any] = {"output_dir": out} if out else {}
-    if trust or download:
-        overrides = deep_merge(overrides, {"model": {"trust_remote_code": trust, "allow_download": download}})
-    overrides = deep_merge(overrides, parse_overrides(sets or []))
+    overrides = command_overrides(out=out, trust=trust, download=download, sets=sets)
     if model:
         first = load_curriculum(config, check_paths=False)[0].stages[0].name
         overrides = deep_merge(overrides, {first: {"model": {"path": model}}})

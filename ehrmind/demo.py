@@ -159,9 +159,9 @@ def verdict(before: Scored, after: Scored) -> str:
 
 def run_demo(out: str = "runs", examples: Path | None = None, echo=print, stage=lambda title: None):
     """The four steps; returns the three scored models, the verdict sentence and the majority-label note."""
-    from ehrmind.cli import default_recipe
-    from ehrmind.config import deep_merge, load_config
+    from ehrmind.config import default_recipe, load_config
     from ehrmind.evaluate import run_eval
+    from ehrmind.overrides import deep_merge
     from ehrmind.rl import run_rl
     from ehrmind.train_common import ensure_tiny_model
     from ehrmind.warmup import run_warmup

@@ -15,11 +15,11 @@ Writes a run directory `runs/prefer/<time>/` like warmup and rl (config, env, me
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from ehrmind.config import RunConfig
+from ehrmind.trl_args import cpo_classes
 
 PAIR_KEYS = ("prompt", "chosen", "rejected")
 CPO_LOSSES = ("sigmoid", "hinge", "ipo", "simpo", "alphapo")  # TRL's CPOConfig.loss_type values
@@ -66,41 +66,18 @@ def read_pairs(path: str | Path) -> list[dict[str, Any]]:
     return pairs
 
 
-def cpo_classes():
-    """(CPOConfig, CPOTrainer) from TRL 1.x's `trl.experimental.cpo`, or TRL 0.x's top level."""
-    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # we pin the TRL range; the warning adds nothing
-    try:
-        from trl.experimental.cpo import CPOConfig, CPOTrainer
-    except ImportError:
-        try:
-            from trl import CPOConfig, CPOTrainer
-        except ImportError:
-            from importlib.metadata import version
-
-            raise PairsError(
-                f"prefer.method=cpo needs TRL's CPOTrainer, which TRL {version('trl')} does not provide "
-                "(expected trl.experimental.cpo); install a TRL 1.x release that has it, or use method: dpo"
-            ) from None
-    return CPOConfig, CPOTrainer
-
-
 def _trainer(config: RunConfig, run_dir: Path, model, tokenizer, dataset, callbacks):
-    from ehrmind.train_common import common_args, peft_config
+    from ehrmind.train_common import peft_config
+    from ehrmind.trl_args import trl_class, trl_kwargs
 
-    p = config.prefer
-    args = common_args(config, run_dir)
-    args["gradient_checkpointing"] = config.training.gradient_checkpointing  # TRL defaults it on
-    if p.method == "dpo":
-        from trl import DPOConfig, DPOTrainer
-
-        dpo_args = DPOConfig(**args, beta=p.beta, loss_type=[p.loss_type], max_length=p.max_length)
-        return DPOTrainer(model=model, args=dpo_args, train_dataset=dataset, processing_class=tokenizer,
-                          peft_config=peft_config(config), callbacks=callbacks)  # fmt: skip
-    cpo_config, cpo_trainer = cpo_classes()
-    cpo_args = cpo_config(**args, beta=p.beta, loss_type=p.loss_type, simpo_gamma=p.simpo_gamma,
-                          cpo_alpha=p.cpo_alpha, max_length=p.max_length)  # fmt: skip
-    return cpo_trainer(model=model, args=cpo_args, train_dataset=dataset, processing_class=tokenizer,
-                       peft_config=peft_config(config), callbacks=callbacks)  # fmt: skip
+    # DPO: beta, loss_type, max_length from the prefer section; CPO adds simpo_gamma and cpo_alpha
+    args = trl_class(config)(**trl_kwargs(config, run_dir))
+    if config.prefer.method == "dpo":
+        from trl import DPOTrainer as trainer
+    else:
+        trainer = cpo_classes()[1]
+    return trainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                   peft_config=peft_config(config), callbacks=callbacks)  # fmt: skip
 
 
 def run_prefer(config: RunConfig, *, echo=print) -> Path:
@@ -114,7 +91,7 @@ def run_prefer(config: RunConfig, *, echo=print) -> Path:
                 f"prefer.loss_type={config.prefer.loss_type!r} is not a CPO loss; use one of "
                 f"{', '.join(CPO_LOSSES)} (Citrus: simpo)"
             )
-        cpo_classes()  # fail before loading a model
+        cpo_classes()  # fail before loading a model (MissingTrainer)
 
     from datasets import Dataset
 

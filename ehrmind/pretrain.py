@@ -131,8 +131,9 @@ def run_pretrain(config: RunConfig, *, echo=print) -> Path:
 
     from ehrmind.bandit import LossDecrease, make_sampler
     from ehrmind.models import load_model_and_tokenizer
+    from ehrmind.precision import use_bf16
     from ehrmind.runs import new_run_dir
-    from ehrmind.train_common import peft_config, resolve_model, use_bf16
+    from ehrmind.train_common import peft_config, resolve_model
 
     # 1. Read and pack every source before the model trains, so a bad source fails in seconds.
     model_path = resolve_model(config)

@@ -21,54 +21,12 @@ from ehrmind.tasks.schema import check_label_balance
 DATASET_COLUMNS = ("prompt", "gold", "task", "meta", "id")
 
 
-def vllm_mode(config: RunConfig) -> str | None:
-    """"colocate"/"server" when vLLM should generate, None for plain generate."""
-    choice = config.generation.use_vllm
-    if choice == "off":
-        return None
-    if choice in ("colocate", "server"):
-        return choice
-    import importlib.util
-
-    import torch
-
-    return "colocate" if importlib.util.find_spec("vllm") and torch.cuda.is_available() else None
-
-
 def build_reward_functions(config: RunConfig):
     from ehrmind.tasks.family import make_task_reward
 
     # Routed by the task families: a reward also grades rows of every family that names it.
     funcs = [make_task_reward(r.name, **r.options) for r in config.rewards]
     return funcs, [r.weight for r in config.rewards]
-
-
-def grpo_args(config: RunConfig, weights: list[float]) -> dict:
-    """GRPOConfig fields from the recipe's generation and grpo sections (beside `common_args`)."""
-    g = config.generation
-    mode = vllm_mode(config)
-    return {
-        "num_generations": g.num_generations,
-        "max_completion_length": g.max_completion_length,
-        "temperature": g.temperature,
-        "top_p": g.top_p,
-        "beta": config.grpo.beta,
-        "num_iterations": config.grpo.num_iterations,
-        "epsilon": config.grpo.epsilon,
-        "loss_type": config.grpo.loss_type,
-        "scale_rewards": config.grpo.scale_rewards,
-        "reward_weights": weights,
-        "use_vllm": mode is not None,
-        "vllm_mode": mode or "colocate",
-        "vllm_gpu_memory_utilization": g.vllm_gpu_memory_utilization,
-        "vllm_max_model_length": g.max_model_length(),
-        "vllm_enable_sleep_mode": g.vllm_enable_sleep_mode,
-        "vllm_tensor_parallel_size": g.vllm_tensor_parallel_size,
-        "vllm_server_host": g.vllm_server_host,
-        "vllm_server_port": g.vllm_server_port,
-        "vllm_server_base_url": g.vllm_server_base_url,
-        "log_completions": False,  # completions contain patient text: never logged by default
-    }
 
 
 def fit_prompts(rows: list[dict], tokenizer, max_tokens: int) -> tuple[list[dict], int]:
@@ -91,18 +49,17 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
+    from ehrmind.batch import accumulation_steps, step_sequences, world_size
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
     from ehrmind.train_common import (
-        accumulation_steps,
-        common_args,
         load_for_training,
         peft_config,
         quiet_trainer,
         resolve_model,
         save_final,
         training_precision,
-        world_size,
     )
+    from ehrmind.trl_args import trl_kwargs
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config, after_stage="warmup")
@@ -117,7 +74,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     # TRL drops an incomplete generation batch: with fewer prompts than one step needs it would "train"
     # zero steps and save an unchanged model. Say so instead.
     n_proc = world_size()
-    per_step = config.training.per_device_train_batch_size * accumulation_steps(config, n_proc) * n_proc
+    per_step = step_sequences(config, n_proc)
     if per_step % config.generation.num_generations:
         raise ValueError(
             f"one step's {per_step} completions (per device x accumulation x {n_proc} processes) is not a "
@@ -133,7 +90,7 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
             f"step's {per_step} completions: add rows or lower generation.prompts_per_step"
         )
     dataset = Dataset.from_list([{k: r[k] for k in DATASET_COLUMNS} for r in rows])
-    args = GRPOConfig(**common_args(config, run_dir), **grpo_args(config, weights))
+    args = GRPOConfig(**trl_kwargs(config, run_dir))  # reward_weights: the rewards list's weights
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs,

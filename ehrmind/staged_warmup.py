@@ -30,21 +30,28 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from ehrmind.config import ConfigError, RunConfig, deep_merge, load_config
+from ehrmind.config import RunConfig, load_config
+from ehrmind.overrides import (
+    ConfigError,
+    Strict,
+    command_overrides,
+    deep_merge,
+    duplicate_names,
+    error_lines,
+    read_mapping,
+    split_stage_overrides,
+    stage_layers,
+)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class WarmupStage(_Strict):
+class WarmupStage(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     overrides: dict[str, Any] = Field(default_factory=dict)  # dotted keys ("training.num_train_epochs") or nested
 
 
-class StagedWarmup(_Strict):
+class StagedWarmup(Strict):
     stage: Literal["warmup_stages"] = "warmup_stages"
     description: str = ""
     base: dict[str, Any] = Field(default_factory=dict)
@@ -63,28 +70,18 @@ def is_staged(path: str | Path) -> bool:
 def load_stages(path: str | Path, overrides: dict[str, Any] | None = None, *,
                 check_paths: bool = True) -> tuple[StagedWarmup, list[RunConfig]]:
     """The plan and each stage's validated warm-up config; one ConfigError lists every stage's problems."""
-    from ehrmind.curriculum import nested
-
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(str(path), [f"recipe file {path} does not exist"])
     try:
-        plan = StagedWarmup.model_validate(yaml.safe_load(path.read_text()) or {})
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+        plan = StagedWarmup.model_validate(read_mapping(path, str(path)))
     except ValidationError as exc:
-        raise ConfigError(str(path), [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
+        raise ConfigError(str(path), error_lines(exc)) from None
     names = [s.name for s in plan.stages]
-    problems = [f"stages: name {n!r} is used twice" for n in sorted({n for n in names if names.count(n) > 1})]
-    overrides = dict(overrides or {})
-    per_stage = {n: overrides.pop(n) for n in names if isinstance(overrides.get(n), dict)}
+    problems = duplicate_names(names, "stages")
+    common, own = split_stage_overrides(overrides, names)
     configs = []
     for i, spec in enumerate(plan.stages):
-        merged = deep_merge(deep_merge(nested(plan.base), nested(spec.overrides)), overrides)
-        merged = deep_merge(merged, per_stage.get(spec.name, {}))
+        merged = stage_layers([plan.base, spec.overrides], common, own.get(spec.name, {}), i)
         merged["stage"] = "warmup"
-        if i > 0:  # later stages start from the previous stage's model, known only at run time
-            merged = deep_merge(merged, {"model": {"path": None, "fallback": "tiny"}})
         try:
             configs.append(load_config(None, stage="warmup", overrides=merged, check_paths=check_paths))
         except ConfigError as exc:
@@ -101,24 +98,19 @@ def load_stages(path: str | Path, overrides: dict[str, Any] | None = None, *,
 
 
 def validate_stages(path: str | Path, overrides: dict[str, Any] | None = None, *, check_paths: bool = True) -> RunConfig:
-    """`load_config(..., stage="warmup_stages")`: check every stage; returns the first stage's config."""
+    """`check_recipe(..., stage="warmup_stages")`: check every stage; returns the first stage's config."""
     return load_stages(path, overrides, check_paths=check_paths)[1][0]
 
 
 def run_if_staged(config: Path, model: str | None, data: str | None, out: str | None, sets: list[str] | None,
                   resume: bool, trust: bool, download: bool, dry_run: bool = False, *, echo=print) -> bool:
     """The `ehrmind warmup` hook: run `config` stage by stage if it is staged (True), else do nothing (False)."""
-    from ehrmind.config import parse_overrides
-
     if not is_staged(config):
         return False
     if data or resume:
         raise ValueError("a staged warm-up sets data per stage and cannot resume: drop --data/--resume and use "
                          "--set <stage>.data.train=PATH, or rerun one stage as its own warm-up with --resume")
-    overrides: dict[str, Any] = {"output_dir": out} if out else {}
-    if trust or download:
-        overrides = deep_merge(overrides, {"model": {"trust_remote_code": trust, "allow_download": download}})
-    overrides = deep_merge(overrides, parse_overrides(sets or []))
+    overrides = command_overrides(out=out, trust=trust, download=download, sets=sets)
     if model:
         first = load_stages(config, check_paths=False)[0].stages[0].name
         overrides = deep_merge(overrides, {first: {"model": {"path": model}}})

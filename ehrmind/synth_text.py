@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ehr_adapters.ehrshot_spec import SEVERITY
-from ehrmind.synthesize import SynthesisError
+from ehrmind.synth_common import SynthesisError, draw_split
 from ehrmind.tasks.families.ehrshot import PREFIX
 
 # Plausible ranges in EHRSHOT's units for the categories the thresholds do not bound.
@@ -88,7 +88,6 @@ def ehrshot_lab_rows(
 ) -> tuple[list[dict], dict]:
     """`n` lab-severity rows spread over the named EHRSHOT lab tasks; rare rows have a severe latest value."""
     from ehrmind.prompts import chat_prompt
-    from ehrmind.synthesize import _split
 
     tasks = _ehrshot_tasks()
     labs = [t for t in tasks.values() if t.group == "lab"]
@@ -133,7 +132,7 @@ def ehrshot_lab_rows(
             rows.append({"id": f"synth/{PREFIX}{task.name}/{seed}/{i}", "task": f"{PREFIX}{task.name}_current",
                          "prompt": chat_prompt(context, _lab_question(task, unit_text), gold),
                          "gold": json.dumps(gold), "patient_id": f"synth-{seed}-{task.name}-{i}",
-                         "split": _split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip
+                         "split": draw_split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip
         stats["per_task"][task.name] = {"rows": count, "rare": len(rare_at), "labels": dict(labels)}
     return rows, stats
 
@@ -217,7 +216,6 @@ def knowledge_rows(
 ) -> tuple[list[dict], dict, list[dict[str, str]]]:
     """`n` label questions from a knowledge file and templates; returns rows, stats and skipped items."""
     from ehrmind.prompts import chat_prompt
-    from ehrmind.synthesize import _split
 
     entities = read_knowledge(knowledge)
     skipped: list[dict[str, str]] = []
@@ -239,7 +237,7 @@ def knowledge_rows(
         False: [e for e in entities if not e.get("rare", True)],
     }
     # An entity's questions share one split, so its facts never leak from train into test.
-    entity_split = {e["entity"]: _split(random.Random(f"{seed}:{e['entity']}"), splits) for e in entities}
+    entity_split = {e["entity"]: draw_split(random.Random(f"{seed}:{e['entity']}"), splits) for e in entities}
     rare_at = set(rng.sample(range(n), round(n * rare_share)))
     rows, injected = [], 0
     for i in range(n):

@@ -27,12 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.synth import DISTRIBUTIONS, sample_value
+from ehrmind.synth_common import SynthesisError, draw_split
 from ehrmind.tasks.families.calc import NAME as CALC
 from ehrmind.tasks.families.ehrshot import NAME as EHRSHOT
-
-
-class SynthesisError(ValueError):
-    """A synthesis option or input file is wrong; the message names the field, the value and the fix."""
 
 
 @dataclass(frozen=True)
@@ -151,11 +148,6 @@ def draw_case(
     raise SynthesisError(f"{calc.id}: could not draw a valid {kind} in {tries} tries; check RARE_SCENARIOS")
 
 
-def _split(rng: random.Random, fractions: tuple[float, float, float]) -> str:
-    r = rng.random()
-    return "train" if r < fractions[0] else "val" if r < fractions[0] + fractions[1] else "test"
-
-
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
@@ -201,7 +193,7 @@ def calculator_rows(
                     "rare_scenario": case.scenario.what if case.scenario else None, "edition": calc.edition}  # fmt: skip
             rows.append({"id": f"synth/{CALC}/{calc.id}/{seed}/{i}", "task": CALC,
                          "prompt": chat_prompt(case.note, question_for(calc), gold), "gold": json.dumps(gold),
-                         "patient_id": patient, "split": _split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip
+                         "patient_id": patient, "split": draw_split(rng, splits), "meta": json.dumps(meta)})  # fmt: skip
         stats["per_calculator"][calc.id] = {"rows": count, "rare": n_rare}
     return rows, stats
 

@@ -49,7 +49,6 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
 
     from ehrmind.runs import latest_checkpoint, metrics_callback, run_dir_for
     from ehrmind.train_common import (
-        common_args,
         load_for_training,
         peft_config,
         quiet_trainer,
@@ -57,6 +56,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
         save_final,
         training_precision,
     )
+    from ehrmind.trl_args import trl_kwargs
 
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config)
@@ -65,12 +65,7 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     if config.warmup.prefill:
         examples = apply_prefill(examples, tokenizer, config.warmup.prefill)
     dataset = Dataset.from_list([{"prompt": e["prompt"], "completion": e["completion"]} for e in examples])
-    args = SFTConfig(
-        **common_args(config, run_dir),
-        completion_only_loss=True,
-        max_length=config.training.max_length,
-        packing=False,
-    )
+    args = SFTConfig(**trl_kwargs(config, run_dir))  # completion-only loss, unpacked, training.max_length
     trainer = SFTTrainer(
         model=model,
         args=args,

@@ -180,17 +180,12 @@ def prefer_train_cmd(
 
     Example: ehrmind prefer train --pairs runs/pairs.jsonl --config recipes/prefer/simpo.yaml
     """
-    from ehrmind.config import deep_merge, load_config, parse_overrides
+    from ehrmind.config import load_config
+    from ehrmind.overrides import command_overrides, deep_merge
     from ehrmind.prefer_train import run_prefer
 
-    overrides: dict = {"data": {"train": pairs}}
-    if model:
-        overrides = deep_merge(overrides, {"model": {"path": model}})
-    if out:
-        overrides = deep_merge(overrides, {"output_dir": out})
-    if trust_remote_code:
-        overrides = deep_merge(overrides, {"model": {"trust_remote_code": True}})
-    overrides = deep_merge(overrides, parse_overrides(set_ or []))
+    overrides = deep_merge({"data": {"train": pairs}},
+                           command_overrides(model=model, out=out, trust=trust_remote_code, sets=set_))
     cfg = load_config(config, stage="prefer", overrides=overrides)
     run_dir = run_prefer(cfg, echo=console.print)
     console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")
@@ -233,8 +228,8 @@ def pretrain_cmd(
     """
     import yaml
 
-    from ehrmind.cli import default_recipe
-    from ehrmind.config import deep_merge, load_config, parse_overrides
+    from ehrmind.config import default_recipe, load_config
+    from ehrmind.overrides import command_overrides, deep_merge
     from ehrmind.pretrain import run_pretrain
 
     recipe = config or default_recipe("pretrain")
@@ -252,13 +247,7 @@ def pretrain_cmd(
     overrides: dict = {"pretrain": {"corpus": list(sources.values())}}
     if mix:
         overrides["pretrain"]["mix"] = mix
-    if model:
-        overrides["model"] = {"path": model}
-    if out:
-        overrides["output_dir"] = out
-    if trust_remote_code:
-        overrides = deep_merge(overrides, {"model": {"trust_remote_code": True}})
-    overrides = deep_merge(overrides, parse_overrides(set_ or []))
+    overrides = deep_merge(overrides, command_overrides(model=model, out=out, trust=trust_remote_code, sets=set_))
     cfg = load_config(recipe, stage="pretrain", overrides=overrides)
     run_dir = run_pretrain(cfg, echo=console.print)
     console.print(f"report: [bold]{run_dir / 'report.md'}[/bold]")

@@ -25,12 +25,14 @@ def test_packaged_defaults_validate(stage):
 
 
 def test_every_shipped_recipe_validates():
+    from ehrmind.recipe_check import check_recipe
+
     recipes = sorted((REPO / "recipes").rglob("*.yaml"))
     # accelerate launcher configs and ACES task configs are other tools' files, not ehrmind recipes
     recipes = [r for r in recipes if "accelerate" not in r.parts and "aces" not in r.parts]
     for recipe in recipes:
         stage = yaml.safe_load(recipe.read_text())["stage"]
-        load_config(recipe, stage=stage, check_paths=False)
+        check_recipe(recipe, stage=stage, check_paths=False)
 
 
 def test_one_error_lists_every_problem(tmp_path):
@@ -82,7 +84,7 @@ def _medcalc_rl(*sets: str):
 
 @pytest.mark.parametrize("gpus", [1, 2, 8])
 def test_one_two_and_eight_gpus_train_eherminds_global_batch(gpus):
-    from ehrmind.train_common import accumulation_steps
+    from ehrmind.batch import accumulation_steps
 
     config = _medcalc_rl()
     assert (config.generation.prompts_per_step, config.generation.num_generations) == (32, 12)  # EHRMIND
@@ -98,7 +100,7 @@ def test_micro_batch_need_not_hold_whole_groups_trl_only_needs_the_generation_ba
     # generation_batch_size = per_device x processes x steps_per_generation must be divisible by num_generations.
     from trl import GRPOConfig
 
-    from ehrmind.train_common import accumulation_steps
+    from ehrmind.batch import accumulation_steps
 
     config = _medcalc_rl("training.per_device_train_batch_size=8")  # 8 is not a multiple of 12: accepted
     steps = accumulation_steps(config, 1)
@@ -111,7 +113,7 @@ def test_micro_batch_need_not_hold_whole_groups_trl_only_needs_the_generation_ba
 
 
 def test_global_batch_that_cannot_be_split_is_an_error():
-    from ehrmind.train_common import accumulation_steps
+    from ehrmind.batch import accumulation_steps
 
     with pytest.raises(ConfigError, match="not a multiple of training.per_device_train_batch_size"):
         _medcalc_rl("training.per_device_train_batch_size=7")
@@ -133,19 +135,18 @@ def test_use_vllm_accepts_yaml_booleans(raw, expected):
 def test_vllm_settings_reach_grpo_config(tmp_path):
     from trl import GRPOConfig
 
-    from ehrmind.rl import grpo_args
+    from ehrmind.trl_args import trl_kwargs
 
     config = _medcalc_rl("generation.use_vllm=server", "generation.vllm_server_host=10.0.0.2",
                          "generation.vllm_server_port=8123", "generation.vllm_tensor_parallel_size=2",
                          "generation.vllm_enable_sleep_mode=true")  # fmt: skip
-    args = grpo_args(config, [1.0, 1.0])
+    args = trl_kwargs(config, tmp_path)
     # max model length = prompt + completion (2048 + 1500), not the model's whole context.
     assert args["vllm_max_model_length"] == 2048 + 1500
     assert (args["vllm_mode"], args["vllm_server_host"], args["vllm_server_port"]) == ("server", "10.0.0.2", 8123)
     assert args["vllm_tensor_parallel_size"] == 2 and args["vllm_enable_sleep_mode"] is True
     # Every key is a real GRPOConfig field of the installed TRL (a renamed field would fail here, not on a GPU).
-    GRPOConfig(output_dir=str(tmp_path), use_cpu=True, report_to=[], per_device_train_batch_size=12,
-               **{k: v for k, v in args.items() if k != "reward_weights"})  # fmt: skip
+    GRPOConfig(**{**args, "use_cpu": True, "per_device_train_batch_size": 12})
 
 
 def test_gpu_extra_pins_vllm_to_trls_supported_range():

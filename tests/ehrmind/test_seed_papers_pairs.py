@@ -7,9 +7,11 @@ import pytest
 import yaml
 
 from ehrmind.config import ConfigError, load_config
-from ehrmind.curriculum import is_curriculum, load_curriculum, nested
+from ehrmind.curriculum import is_curriculum, load_curriculum
+from ehrmind.overrides import nested
 from ehrmind.prefer import Sample, build_pairs, feedback, no_pair_reason, select_pairs
 from ehrmind.prefer_train import PairsError, read_pairs
+from ehrmind.recipe_check import check_recipe
 from rewards.parse import DEFAULT_FORMAT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,7 +134,7 @@ def test_curriculum_overrides_and_errors(tmp_path):
         {"name": "a", "recipe": str(REPO / "recipes/medssr/stage1_pseudo.yaml"), "overrides": {"training.lr": 1}},
         {"name": "a", "recipe": "missing.yaml"}]}))  # fmt: skip
     with pytest.raises(ConfigError) as info:
-        load_config(bad, stage="curriculum", check_paths=False)
+        check_recipe(bad, stage="curriculum", check_paths=False)
     text = str(info.value)
     assert "used twice" in text and "training.lr" in text and "missing.yaml" in text
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ehrmind.config import ConfigError, load_config
+from ehrmind.config import ConfigError
+from ehrmind.recipe_check import check_recipe
 from ehrmind.staged_warmup import load_stages, run_stages
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,12 +68,12 @@ def test_problems_of_every_stage_are_listed_together(tmp_path):
     raw["stages"].append({"name": "general"})
     recipe.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError) as err:
-        load_config(recipe, stage="warmup_stages")
+        check_recipe(recipe, stage="warmup_stages")
     text = str(err.value)
     assert "used twice" in text and "missing.jsonl" in text and "learning_rate" in text
 
 
 def test_shipped_citrus_recipes_validate():
     for name in ("sft_stages.yaml", "sft_stages_demo.yaml"):
-        config = load_config(REPO / "recipes" / "citrus" / name, stage="warmup_stages", check_paths=False)
+        config = check_recipe(REPO / "recipes" / "citrus" / name, stage="warmup_stages", check_paths=False)
         assert config.stage == "warmup"
