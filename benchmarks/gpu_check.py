@@ -89,7 +89,7 @@ class GpuMemorySampler:
 def environment() -> dict[str, Any]:
     import torch
 
-    from ehrmind.runs import package_versions
+    from ehrmind.stages.runs import package_versions
 
     gpu = torch.cuda.is_available()
     return {"packages": package_versions(), "cuda": gpu,
@@ -97,7 +97,7 @@ def environment() -> dict[str, Any]:
 
 
 def build_model(work: Path, dry_run: bool) -> dict[str, Any]:
-    from ehrmind.models import build_tiny_model
+    from ehrmind.stages.models import build_tiny_model
 
     start = time.perf_counter()
     path = work / "model"
@@ -183,7 +183,7 @@ def reload_check(final: Path, start: Path) -> dict[str, Any]:
     import torch
     from safetensors.torch import load_file
 
-    from ehrmind.models import load_model_and_tokenizer
+    from ehrmind.stages.models import load_model_and_tokenizer
 
     t0 = time.perf_counter()
     model, tok = load_model_and_tokenizer(str(final))
@@ -201,7 +201,7 @@ def reload_check(final: Path, start: Path) -> dict[str, Any]:
             "changed_share_of_body_weights": moved / total,
             # A random model's completions all fail the answer format, so every group's rewards tie, the
             # advantages are 0 and GRPO makes no update: 0 here is expected. The fp32-master-weight claim is
-            # tested on CPU (tests/ehrmind/test_models.py) where the update is non-zero by construction.
+            # tested on CPU (tests/ehrmind/stages/test_models.py) where the update is non-zero by construction.
             "note": "0 moved is expected for a random model (tied rewards, zero advantages)"}  # fmt: skip
 
 

@@ -34,7 +34,7 @@ QWEN_COMMON = dict(
     rms_norm_eps=1e-6,
     tie_word_embeddings=True,
 )
-# The tiny offline model's architecture (ehrmind.models.build_tiny_model defaults).
+# The tiny offline model's architecture (ehrmind.stages.models.build_tiny_model defaults).
 TINY = dict(
     vocab_size=1024,
     hidden_size=96,

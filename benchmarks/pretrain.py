@@ -5,7 +5,7 @@
 
 Why: CPT is the stage that reads the most tokens, so its tokens/s sets the cost of a corpus. The same packed
 blocks of the example corpus (examples/corpus: cards + notes) are trained for the same number of steps,
-batch and block size three ways: `ehrmind.pretrain.run_pretrain` with the EXP3 bandit mix, the same with a
+batch and block size three ways: `ehrmind.seed_papers.pretrain.run_pretrain` with the EXP3 bandit mix, the same with a
 fixed mix (the bandit's own cost is the difference), and the peer, transformers' `Trainer` on the same
 blocks (plain causal LM, no mixing). Throughput is training tokens / seconds of the training loop (model
 loading and tokenization excluded: run_pretrain's own timer; Trainer's `train_runtime`). fp32 on CPU, bf16
@@ -29,7 +29,7 @@ SOURCES = {"cards": REPO / "examples" / "corpus" / "cards", "notes": REPO / "exa
 
 def ours(model: str, root: Path, mix: str, args) -> float:
     from ehrmind.config import load_config
-    from ehrmind.pretrain import run_pretrain
+    from ehrmind.seed_papers.pretrain import run_pretrain
 
     cfg = load_config(None, stage="pretrain", overrides={
         "output_dir": str(root), "report": False, "model": {"path": model},
@@ -46,8 +46,8 @@ def peer(model: str, root: Path, args) -> float:
     from transformers import Trainer, TrainingArguments
 
     from ehrmind.config import CorpusSource
-    from ehrmind.models import load_model_and_tokenizer
-    from ehrmind.pretrain import pack, read_source
+    from ehrmind.seed_papers.pretrain import pack, read_source
+    from ehrmind.stages.models import load_model_and_tokenizer
 
     net, tok = load_model_and_tokenizer(model)
     blocks = []
@@ -89,7 +89,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="cpt_bench_"))
     model = args.model
     if model == "tiny":
-        from ehrmind.models import build_tiny_model
+        from ehrmind.stages.models import build_tiny_model
 
         model = str(build_tiny_model(root / "tiny"))
     results: dict[str, list[float]] = {"ehrmind pretrain (bandit)": [], "ehrmind pretrain (fixed)": [],

@@ -13,7 +13,7 @@ each accepts.
   tuple literal and nothing else: the label of a "date" calculator that has another shape is a data error
   that must raise, not a value to guess at. Every label it accepts, `read_weeks_days` reads the same
   (tests/calculators/test_weeks_days.py).
-- A mention (`WEEKS_DAYS_MENTION`, used by `ehrmind.templates` to catch a thought template that gives the
+- A mention (`WEEKS_DAYS_MENTION`, used by `ehrmind.seed_papers.templates` to catch a thought template that gives the
   answer away) is searched for inside prose and needs both unit words: a bare "5, 2" in a plan is not a
   gestational age.
 All three are linear (no nested unbounded repeats) and none evaluates text.

@@ -160,11 +160,11 @@ def verdict(before: Scored, after: Scored) -> str:
 def run_demo(out: str = "runs", examples: Path | None = None, echo=print, stage=lambda title: None):
     """The four steps; returns the three scored models, the verdict sentence and the majority-label note."""
     from ehrmind.config import default_recipe, load_config
-    from ehrmind.evaluate import run_eval
     from ehrmind.overrides import deep_merge
-    from ehrmind.rl import run_rl
-    from ehrmind.train_common import ensure_tiny_model
-    from ehrmind.warmup import run_warmup
+    from ehrmind.stages.evaluate import run_eval
+    from ehrmind.stages.rl import run_rl
+    from ehrmind.stages.train_common import ensure_tiny_model
+    from ehrmind.stages.warmup import run_warmup
 
     root = Path(out) / "demo"
     examples = examples or examples_dir()

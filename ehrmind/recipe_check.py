@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.config import RunConfig, load_config
-from ehrmind.curriculum import validate_curriculum
-from ehrmind.staged_warmup import validate_stages
+from ehrmind.seed_papers.curriculum import validate_curriculum
+from ehrmind.seed_papers.staged_warmup import validate_stages
 
 
 def check_recipe(path: str | Path | None, *, stage: str, overrides: dict[str, Any] | None = None,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 
 from ehrmind.batch import accumulation_steps, world_size
-from ehrmind.precision import cpu_distributed, has_accelerator, training_precision
+from ehrmind.stages.precision import cpu_distributed, has_accelerator, training_precision
 
 if TYPE_CHECKING:  # type hints only: ehrmind.config imports this module
     from ehrmind.config import RunConfig

@@ -1,6 +1,6 @@
 """One comparator for answers: typed by the gold, within the declared tolerance. Torch-free.
 
-The accuracy rewards, the `pseudo_label` reward and the offline vote (`ehrmind.vote`) all decide "is this
+The accuracy rewards, the `pseudo_label` reward and the offline vote (`ehrmind.seed_papers.vote`) all decide "is this
 the same answer" here, so a unit, an alias or a tolerance cannot count in one and not in another.
 
     declared("sodium_correction_hyperglycemia")   -> Declared(rel_tol=None, abs_tol=1.0, unit="mmol/L", ...)

@@ -9,7 +9,7 @@
 - `pseudo_label` (tasks "pseudo/<task>"): completions sharing a prompt (TRL samples `num_generations`
   per prompt) vote with their parsed answers; a completion scores `correct_score` when its answer agrees
   with the majority (MedSSR-style self-training). Answers are compared by `rewards.compare`, the same
-  comparator as the offline vote (`ehrmind.vote`): typed by the row's `gold` when it has one (kind, unit,
+  comparator as the offline vote (`ehrmind.seed_papers.vote`): typed by the row's `gold` when it has one (kind, unit,
   calculator tolerance, choices, aliases), else untyped (`normalise_untyped`, numbers within
   `untyped_rel_tol`). Unreadable, NaN and hedged answers ("yes or no") fail with their reason and never
   vote. A group without a clear majority (a tie, fewer than `min_votes` agreeing answers, or a share of

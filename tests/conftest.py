@@ -25,6 +25,6 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """The offline demo model, built once per test session."""
-    from ehrmind.models import build_tiny_model
+    from ehrmind.stages.models import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")

@@ -21,10 +21,10 @@ from typing import Any
 from ehr_adapters.aces import AcesTask, extract_cohort, load_task
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.meds import MedsDataset
-from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.calc_mined import Patient
 from ehrmind.tasks.families.aces import LABELS as CHOICES  # the family declaration owns the labels
 from ehrmind.tasks.families.aces import PREFIX
+from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
 
 

@@ -94,7 +94,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
     built.skipped.extend(SkippedItem("build", row_id, reason) for row_id, reason in conflicting)
     rows = _cap(rows, options.max_per_task, options.seed, built)
     if options.open_book:
-        from ehrmind.open_book import open_book_rows
+        from ehrmind.tasks.open_book import open_book_rows
 
         rows, n_cards = open_book_rows(rows)
         built.count("open_book_cards", n_cards)

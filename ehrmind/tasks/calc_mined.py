@@ -30,9 +30,9 @@ from calculators.registry import load
 from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.record import PatientRecord, age_years
-from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.families.calc import NAME as TASK  # the family declaration names the rows
 from ehrmind.tasks.prompt_numbers import answer_in_prompt, shown_number, visible
+from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
 __all__ = ["TASK", "answer_in_prompt", "build_calc", "events_frame", "plan_for", "question", "spread", "visible"]

@@ -20,9 +20,9 @@ import polars as pl
 from ehr_adapters.ehrshot import TASKS, label
 from ehr_adapters.errors import AdapterError, ReadReport, SkippedItem
 from ehr_adapters.meds import MedsDataset
-from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.calc_mined import Patient
 from ehrmind.tasks.families.ehrshot import NAME, PREFIX  # the family's declaration names the rows
+from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
 
 

@@ -26,8 +26,8 @@ from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entit
 from calculators.registry import MODULES, load
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.medcalc_bench import MedCalcCase
-from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.families.medcalc import NAME as TASK  # the family declaration names the rows
+from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
 

@@ -52,7 +52,7 @@ class BuildOptions:
     labels: list[Path] = field(default_factory=list)  # EHRSHOT label files (labeled_patients.csv, MEDS labels)
     aces: Path | None = None  # ACES task config (task "aces/<stem>"); see ehrmind.tasks.aces_tasks
     aces_predicates: Path | None = None  # ACES predicates file overriding the config's predicates
-    open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.open_book)
+    open_book: bool = False  # calculator rows get the calculator's card in the prompt (ehrmind.tasks.open_book)
     keep_unanswerable: bool = False  # keep EHRSHOT lab rows with no earlier result of the test
     include_blood_gas: bool = False  # EHRSHOT lab tasks also read MIMIC blood-gas items
     # Calculator definitions (calculators.editions): None = each MedCalc-Bench file's own edition (detected),

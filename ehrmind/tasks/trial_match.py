@@ -18,8 +18,8 @@ from typing import Any
 
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.trec_ct import LABELS, Topic, TrecCollection, Trial
-from ehrmind.prompts import chat_prompt
 from ehrmind.tasks.families.trial_match import NAME as TASK  # the family declaration names the rows
+from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
 from rewards.trial_limits import limits_meta, trial_limits
 

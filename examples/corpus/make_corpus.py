@@ -3,7 +3,7 @@
     python examples/corpus/make_corpus.py          # rewrites cards/, notes.jsonl, sft_general.jsonl, sft_complex.jsonl
 
 Everything here is rendered from `calculators/` (the declarations this project wrote) and synthetic patients
-(`ehrmind.synth`), so it carries the project's licence (Apache-2.0) and no third-party or patient text.
+(`ehrmind.tasks.synthetic_patients`), so it carries the project's licence (Apache-2.0) and no third-party or patient text.
 Deterministic (fixed seed): rerunning gives byte-identical files.
 
 - cards/<id>.txt      one knowledge card per calculator (what it measures, inputs, method, source): a
@@ -34,7 +34,7 @@ def _unit(spec) -> str:
 
 def main() -> None:
     import calculators
-    from ehrmind.synth import render_note, sample_inputs
+    from ehrmind.tasks.synthetic_patients import render_note, sample_inputs
 
     rng = random.Random(17)
     calcs = [calculators.get(m) for m in calculators.MODULES]

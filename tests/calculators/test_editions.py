@@ -282,7 +282,7 @@ def test_rewards_read_the_row_edition() -> None:
 def test_cli_shows_editions() -> None:
     from typer.testing import CliRunner
 
-    from ehrmind.commands.calc import app
+    from ehrmind.cli.calc import app
 
     runner = CliRunner()
     listing = json.loads(runner.invoke(app, ["list", "--json"]).output)
@@ -299,8 +299,8 @@ def test_cli_shows_editions() -> None:
 
 
 def test_eval_reports_the_edition(tmp_path: Path) -> None:
-    from ehrmind.evaluate import summarize
-    from ehrmind.report import write_eval_report
+    from ehrmind.stages.evaluate import summarize
+    from ehrmind.stages.report import write_eval_report
 
     def graded(i: int, edition: str | None, ok: bool) -> dict:
         return {"id": str(i), "task": "medcalc", "calculator": "meld_na", "edition": edition, "format_ok": [True],

@@ -46,7 +46,7 @@ def test_heldout_patients_never_train(demo_rows):
 
 def test_warmup_teaches_the_format_not_the_label(demo_rows, tiny_model):
     from ehrmind.demo import GRPO
-    from ehrmind.models import load_tokenizer
+    from ehrmind.stages.models import load_tokenizer
 
     _, paths = demo_rows
     tok = load_tokenizer(str(tiny_model))

@@ -37,7 +37,7 @@ TOY_LABELS = ("yes", "no")
 
 def build_toy(ctx):
     """One row per patient: was sodium ever measured? (gold from the mined events of the source)."""
-    from ehrmind.prompts import chat_prompt
+    from ehrmind.tasks.prompts import chat_prompt
     from ehrmind.tasks.schema import TaskRows, new_row
 
     events = ctx.loaded.data.events()
@@ -76,8 +76,8 @@ def _answer(label: str) -> str:
 
 
 def test_toy_family_is_built_graded_and_evaluated(toy, tmp_path):
-    from ehrmind.commands.data import app
-    from ehrmind.evaluate import grade
+    from ehrmind.cli.data import app
+    from ehrmind.stages.evaluate import grade
     from ehrmind.tasks.schema import read_rows
 
     out = tmp_path / "toy"
@@ -140,7 +140,7 @@ def test_registry_imports_without_torch():
 
 
 def test_derived_tables_match_the_former_constants():
-    from ehrmind.evaluate import reliable_share_table
+    from ehrmind.stages.evaluate import reliable_share_table
     from ehrmind.tasks.build import source_tasks
     from ehrmind.tasks.family import calculator_families, eval_graders, reward_tasks
 
@@ -186,7 +186,7 @@ def test_rubric_matches_the_shipped_recipe_and_is_valid(family):
 
 def test_default_rl_recipe_uses_the_bundled_family_rewards():
     """The packaged demo (`ehrmind rl` with no config) trains on bundled calc rows with the calc family's rewards."""
-    from ehrmind.sample_data import sample_rows
+    from ehrmind.tasks.bundled import sample_rows
 
     recipe = yaml.safe_load((REPO / "ehrmind" / "data" / "defaults" / "rl.yaml").read_text())
     tasks = {r["task"] for r in sample_rows()}
@@ -200,7 +200,7 @@ ALLOWED = {
     # rewards import no ehrmind: each reward's own default routing (ehrmind routes families on top, and
     # test_derived_tables_match_the_former_constants pins that the two agree)
     "rewards/accuracy.py", "rewards/presets.py", "rewards/trial.py", "rewards/labels.py",
-    "ehrmind/cli.py",  # `ehrmind calc`: the calculator sub-command, not the task family
+    "ehrmind/cli/app.py",  # `ehrmind calc`: the calculator sub-command, not the task family
 }  # fmt: skip
 PACKAGES = ("ehrmind", "rewards", "ehr_adapters", "calculators")
 

@@ -31,8 +31,8 @@ def recipes() -> list[Path]:
 def stage_configs() -> Iterator[tuple[str, Any]]:
     """(label, RunConfig) for every recipe, one per stage of a staged warm-up or curriculum."""
     from ehrmind.config import load_config
-    from ehrmind.curriculum import load_curriculum
-    from ehrmind.staged_warmup import load_stages
+    from ehrmind.seed_papers.curriculum import load_curriculum
+    from ehrmind.seed_papers.staged_warmup import load_stages
 
     for path in recipes():
         label = str(path.relative_to(REPO))

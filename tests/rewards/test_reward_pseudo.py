@@ -4,7 +4,7 @@ Issue 11 cases: `NaN, NaN, 72`, `"yes or no" x2, "yes"` and `"72,5" x2, 80` paid
 and `72` were one vote on an untyped row; a stored pseudo-gold of 80 had no tolerance (79 scored 0).
 Every expected score below is worked out by hand from the rule in `rewards.labels` (majority: >= 2
 agreeing answers, share of all samples >= 0.5, no tie; numbers within the calculator's tolerance, or 5 %
-untyped); `test_reward_and_vote_agree` checks the rule against `ehrmind.vote` itself.
+untyped); `test_reward_and_vote_agree` checks the rule against `ehrmind.seed_papers.vote` itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 import pytest
 
 import rewards
-from ehrmind.vote import vote
+from ehrmind.seed_papers.vote import vote
 from rewards import get_reward, make_reward
 from rewards.gold import GoldError
 

@@ -1,0 +1,1 @@
+"""The `ehrmind` command line: the typer app (`app.py`) and its sub-apps (`calc`, `data`, seed papers)."""

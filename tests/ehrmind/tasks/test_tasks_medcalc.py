@@ -1,0 +1,124 @@
+"""Task `medcalc`: gold recomputed by our calculators, benchmark fallback, skips, and the shared sample."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ehr_adapters.errors import AdapterError
+from ehr_adapters.medcalc_bench import MedCalcCase, read_medcalc_bench
+from ehrmind.tasks.medcalc import benchmark_gold, build_medcalc
+from ehrmind.tasks.schema import check_row
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED = REPO.parent / "shared" / "data" / "medcalc-bench"
+
+
+def case(calc_id: int, entities: dict | None, answer: str, lower: str, upper: str, output: str = "decimal",
+         row: str = "1", note_id: str = "pmc-1") -> MedCalcCase:  # fmt: skip
+    return MedCalcCase(
+        row_number=row, calculator_id=calc_id, calculator_name="x", output_type=output, note_id=note_id,
+        note_type="Extracted", note="A patient note.", question="What is the value?", entities=entities,
+        entities_error=None if entities is not None else "Relevant Entities is not a Python literal", answer=answer,
+        lower=lower, upper=upper,
+    )  # fmt: skip
+
+
+def test_gold_is_our_calculator_value_with_five_percent_limits() -> None:
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"]}
+    out = build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "train.csv")
+    row = out.rows[0]
+    check_row({**row, "split": "train"})
+    gold, meta = json.loads(row["gold"]), json.loads(row["meta"])
+    # CKD-EPI 2021, male: 142 × max(Scr/0.9, 1)^-1.200 × 0.9938^age (min term is 1 here).
+    expected = 142 * (1.2 / 0.9) ** -1.2 * 0.9938**60
+    assert gold["kind"] == "decimal" and gold["calculator"] == "ckd_epi_2021"
+    assert gold["value"] == pytest.approx(expected, rel=1e-6)
+    assert (gold["lower"], gold["upper"]) == (pytest.approx(expected * 0.95), pytest.approx(expected * 1.05))
+    assert meta["gold_source"] == "calculator" and meta["agrees_with_benchmark"] is True
+    assert meta["benchmark"]["answer"] == "68.2" and meta["benchmark"]["gold"]["upper"] == 71.6
+    assert row["patient_id"] == "pmc-1" and row["id"] == "medcalc/train/1"
+    assert row["prompt"][-1]["content"].startswith("A patient note.")
+
+
+def test_disagreement_with_the_published_answer_is_recorded() -> None:
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"]}
+    out = build_medcalc([case(3, entities, "50.0", "47.5", "52.5")], "train.csv")
+    assert json.loads(out.rows[0]["meta"])["agrees_with_benchmark"] is False
+    assert out.counts["benchmark_disagrees"] == 1
+
+
+def test_weeks_and_days_gold_from_dates() -> None:
+    entities = {"Current Date": "07/12/2012", "Last menstrual date": "12/20/2011"}
+    out = build_medcalc([case(69, entities, "('29 weeks', '2 days')", "", "", output="date")], "t.csv")
+    days = (date(2012, 7, 12) - date(2011, 12, 20)).days
+    assert json.loads(out.rows[0]["gold"])["value"] == [days // 7, days % 7]
+
+
+def test_rejected_entities_fall_back_to_the_benchmark_answer() -> None:
+    no_creatinine = {"age": [60, "years"], "sex": "Male"}
+    out = build_medcalc([case(3, no_creatinine, "68.2", "64.8", "71.6"), case(3, None, "70", "66.5", "73.5", row="2")],
+                        "t.csv")  # fmt: skip
+    golds = [json.loads(r["gold"]) for r in out.rows]
+    metas = [json.loads(r["meta"]) for r in out.rows]
+    assert [g["value"] for g in golds] == [68.2, 70.0]
+    assert (golds[0]["lower"], golds[0]["upper"]) == (64.8, 71.6)
+    assert [m["gold_source"] for m in metas] == ["benchmark", "benchmark"]
+    assert (
+        "creatinine" in metas[0]["fallback_reason"] and "entities unparsable" in metas[1]["fallback_reason"]
+    )
+    assert out.counts["gold_source:benchmark"] == 2
+
+
+def test_unmapped_entity_key_is_skipped_by_name_never_a_benchmark_fallback() -> None:
+    # Issue 10: a key we cannot read may carry a finding that changes the score, so the row is skipped
+    # (its published answer is not used as gold either) and the skip names the key and the calculator.
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"], "Mystery finding": True}
+    out = build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "t.csv")
+    assert out.rows == []
+    assert "unmapped entity key 'Mystery finding' for ckd_epi_2021" in out.skipped[0].reason
+    with pytest.raises(AdapterError, match="Mystery finding"):
+        build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "t.csv", strict=True)
+
+
+def test_unparsable_published_answer_is_skipped_with_the_field() -> None:
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"]}
+    out = build_medcalc([case(3, entities, "n/a", "", "")], "t.csv")
+    assert out.rows == [] and out.skipped[0].category == "unparsable published answer"
+    assert "'n/a'" in out.skipped[0].reason
+
+
+def test_benchmark_gold_reads_every_label_form() -> None:
+    assert benchmark_gold(case(3, {}, "68.2", "64.8", "71.6")) == {
+        "kind": "decimal", "value": 68.2, "lower": 64.8, "upper": 71.6,
+    }  # fmt: skip
+    assert benchmark_gold(case(4, {}, "3", "3", "3", output="integer")) == {"kind": "integer", "value": 3}
+    assert benchmark_gold(case(13, {}, "10/12/2023", "", "", output="date"))["value"] == "2023-10-12"
+    weeks = benchmark_gold(case(69, {}, "('29 weeks', '2 days')", "", "", output="date"))
+    assert weeks == {"kind": "weeks_days", "value": [29, 2]}
+
+
+def test_unknown_calculator_is_skipped_or_raises_in_strict_mode() -> None:
+    out = build_medcalc([case(999, {}, "1", "1", "1", output="integer")], "t.csv")
+    assert out.rows == [] and out.skipped[0].category == "calculator unavailable"
+    with pytest.raises(AdapterError, match="999"):
+        build_medcalc([case(999, {}, "1", "1", "1", output="integer")], "t.csv", strict=True)
+
+
+def test_shared_sample_every_row_accounted_for() -> None:
+    path = SHARED / "train_sample.csv"
+    if not path.exists():
+        pytest.skip("all 1,006 MedCalc-Bench sample rows: needs ../shared/data/medcalc-bench/train_sample.csv (not in a clone; README 'Data' says where to get it)")
+    cases, _ = read_medcalc_bench(path)
+    out = build_medcalc(cases, path)
+    assert len(out.rows) + len(out.skipped) == len(cases)
+    sources = out.counts.get("gold_source:calculator", 0) + out.counts.get("gold_source:benchmark", 0)
+    assert sources == len(out.rows)
+    for row in out.rows:
+        gold = json.loads(row["gold"])
+        if gold["kind"] == "decimal":
+            assert gold["lower"] <= gold["value"] <= gold["upper"] and math.isfinite(gold["value"])
