@@ -26,6 +26,7 @@ from ehrmind.batch import global_batch as global_batch  # re-exported: callers i
 from ehrmind.overrides import ConfigError, Strict, deep_merge, error_lines, read_mapping
 from ehrmind.overrides import parse_overrides as parse_overrides  # re-exported, as above
 from ehrmind.trl_args import STAGE_SECTIONS, TRL_SECTIONS, construction_problems, extra_key_problems
+from rewards import check_weights, options_of, reward_names
 
 BUNDLED = "bundled"  # data source meaning the sample data shipped inside the package
 
@@ -263,8 +264,6 @@ def _did_you_mean(err: dict[str, Any]) -> str:
 
 def _reward_problems(raw: dict[str, Any], *, required: bool) -> list[str]:
     """Reward names, weights and options (each option must be a keyword of the reward's constructor)."""
-    from rewards import check_weights, options_of, reward_names
-
     items = raw.get("rewards")
     if not isinstance(items, list) or not all(isinstance(r, dict) and "name" in r for r in items):
         return []  # the schema check reports the shape problem

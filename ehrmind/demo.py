@@ -23,12 +23,16 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ehrmind.tasks.build import BuildOptions, build, parse_source
 from ehrmind.tasks.families.calc import NAME as CALC
 from ehrmind.tasks.families.ehrshot import PREFIX as EHRSHOT
+from ehrmind.tasks.schema import read_rows, write_jsonl
+from rewards.parse import DEFAULT_FORMAT
 
 DEMO_TASK = EHRSHOT + "lab_hyponatremia"
 EVAL_SEED = 1234
@@ -60,8 +64,6 @@ def examples_dir() -> Path:
 
 def build_demo_data(examples: Path, out: Path) -> dict[str, Any]:
     """`ehrmind data build` on the example records; returns the manifest."""
-    from ehrmind.tasks.build import BuildOptions, build, parse_source
-
     return build(BuildOptions(
         sources=[parse_source(f"meds:{examples / 'meds' / 'mimic-iv-demo'}"), parse_source(f"fhir:{examples / 'fhir'}")],
         tasks=[CALC, DEMO_TASK], out=out, seed=0, split=(0.6, 0.1, 0.3), max_tokens=64))
@@ -69,9 +71,6 @@ def build_demo_data(examples: Path, out: Path) -> dict[str, Any]:
 
 def prepare_rows(data_dir: Path, work: Path, seed: int = 0) -> dict[str, Path]:
     """Split the build into the warm-up mix, the GRPO rows and the held-out rows (JSONL files)."""
-    from ehrmind.tasks.schema import read_rows, write_jsonl
-    from rewards.parse import DEFAULT_FORMAT
-
     rng = random.Random(seed)
     rows = read_rows(str(data_dir))
     label_train = [r for r in rows if r["task"] == DEMO_TASK and r["split"] == "train"]
@@ -134,8 +133,6 @@ def score(name: str, run_dir: Path, metrics: dict[str, Any]) -> Scored:
 
 def majority_baseline(train: Path, heldout: Path) -> str:
     """What always answering the most common training label scores on the held-out rows (for scale)."""
-    from collections import Counter
-
     def labels(path: Path) -> list[str]:
         return [json.loads(json.loads(line)["gold"])["value"] for line in path.read_text().splitlines() if line.strip()]
 
@@ -159,11 +156,22 @@ def verdict(before: Scored, after: Scored) -> str:
 
 def run_demo(out: str = "runs", examples: Path | None = None, echo=print, stage=lambda title: None):
     """The four steps; returns the three scored models, the verdict sentence and the majority-label note."""
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.config import default_recipe, load_config
+
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.overrides import deep_merge
+
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.stages.evaluate import run_eval
+
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.stages.rl import run_rl
+
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.stages.train_common import ensure_tiny_model
+
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.stages.warmup import run_warmup
 
     root = Path(out) / "demo"
@@ -203,6 +211,7 @@ def run_demo(out: str = "runs", examples: Path | None = None, echo=print, stage=
 
 def results_table(scored: list[Scored], k: int = EVAL_SAMPLES):
     """One rich table: pass@1 ± 95 % interval, pass@k and format rate per model."""
+    # lazy: loads rich, which importing this module does not
     from rich.table import Table
 
     n = len(scored[0].per_row)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import importlib.util
 import os
 import typing
 from pathlib import Path
@@ -124,8 +125,6 @@ def vllm_mode(config: RunConfig) -> str | None:
         return None
     if choice in ("colocate", "server"):
         return choice
-    import importlib.util
-
     import torch
 
     return "colocate" if importlib.util.find_spec("vllm") and torch.cuda.is_available() else None

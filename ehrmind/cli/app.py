@@ -51,6 +51,7 @@ def _main(ctx: typer.Context, debug: Annotated[bool, typer.Option("--debug", hel
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if verbose:
         os.environ["EHRMIND_VERBOSE"] = "1"
+    # lazy: only when this command runs
     from ehrmind.stages.progress import silence_known_warnings
 
     silence_known_warnings(progress_bars=ctx.invoked_subcommand not in _NO_TRAINING)
@@ -59,6 +60,7 @@ def _main(ctx: typer.Context, debug: Annotated[bool, typer.Option("--debug", hel
 @contextmanager
 def _resume_outcomes():
     """--resume with nothing to resume: one line, exit 2; on a finished run: say so and exit 0."""
+    # lazy: only when this command runs
     from ehrmind.stages.runs import NothingToResume, RunFinished
 
     try:
@@ -72,7 +74,10 @@ def _resume_outcomes():
 
 def _load(stage: str, config: Path | None, model: str | None, data: str | None, out: str | None,
           sets: list[str] | None, trust: bool = False, download: bool = False):
+    # lazy: only when this command runs
     from ehrmind.config import load_config
+
+    # lazy: only when this command runs
     from ehrmind.overrides import command_overrides
 
     overrides = command_overrides(model=model, data=data, out=out, trust=trust, download=download, sets=sets)
@@ -86,6 +91,7 @@ def init_model(out: Annotated[Path, typer.Option("--out", help="Directory to wri
 
     Example: ehrmind init-model --out runs/tiny-model
     """
+    # lazy: only when this command runs
     from ehrmind.stages.models import build_tiny_model
 
     path = build_tiny_model(out)
@@ -104,6 +110,8 @@ def warmup(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = Non
     from ehrmind.seed_papers.staged_warmup import (
         run_if_staged,  # `stage: warmup_stages` recipes run stage by stage
     )
+
+    # lazy: only when this command runs
     from ehrmind.stages.warmup import run_warmup
 
     if config is not None and run_if_staged(config, model, data, out, set_, resume, trust_remote_code,
@@ -126,6 +134,8 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
     from ehrmind.seed_papers.curriculum import (
         run_if_curriculum,  # a recipe with `stages:` runs stage by stage
     )
+
+    # lazy: only when this command runs
     from ehrmind.stages.rl import run_rl
 
     if config is not None and run_if_curriculum(config, model, data, out, set_, resume, trust_remote_code,
@@ -151,6 +161,7 @@ def eval_(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None
 
     Example: ehrmind eval --data runs/data/medcalc --open-book     # closed-book and open-book side by side
     """
+    # lazy: only when this command runs
     from ehrmind.stages.evaluate import run_eval
 
     sets = list(set_ or []) + ([f"eval_samples={samples}"] if samples else [])
@@ -172,9 +183,13 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
 
     Example: ehrmind validate recipes/medcalc/rl.yaml
     """
+    # lazy: only when this command runs
     import yaml
 
+    # lazy: only when this command runs
     from ehrmind.overrides import parse_overrides
+
+    # lazy: only when this command runs
     from ehrmind.recipe_check import check_recipe
 
     try:
@@ -187,7 +202,10 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML to check."
     stage = raw.get("stage", "rl") if isinstance(raw, dict) else "rl"
     cfg = check_recipe(recipe, stage=stage, overrides=parse_overrides(set_ or []), check_paths=check_paths)
     if stage == "warmup":  # dry-run the warm-up mix: a task with no worked solutions / cards is an error
+        # lazy: only when this command runs
         from ehrmind.config import BUNDLED, ConfigError
+
+        # lazy: only when this command runs
         from ehrmind.stages.warmup import check_warmup_data
 
         if cfg.data.train == BUNDLED or Path(cfg.data.train).exists():
@@ -209,6 +227,7 @@ def demo(out: OutOpt = None,
     Prints one table (random model, after warm-up, after GRPO on the same seeded held-out rows) and says
     whether RL helped. Example: ehrmind demo --out runs
     """
+    # lazy: only when this command runs
     from ehrmind.demo import results_table, run_demo
 
     scored, sentence, baseline = run_demo(out or "runs", examples, echo=console.print, stage=console.rule)
@@ -234,6 +253,7 @@ def _mount_subcommands() -> None:
     """`ehrmind calc|data|prefer ...`, `synthesize` and `pseudo-label` live in their own modules."""
     if _state.get("mounted"):
         return
+    # lazy: only when this command runs
     from ehrmind.cli import calc, data, seed_papers
 
     app.add_typer(calc.app, name="calc")

@@ -145,8 +145,13 @@ def build_cmd(
 
     Example: ehrmind data build --source meds:examples/meds/mimic-iv-demo --aces recipes/aces/readmission_30d.yaml --predicates recipes/aces/predicates/mimic_iv.yaml --out runs/data/aces
     """
+    # lazy: only when this command runs
     from calculators.editions import check_edition
+
+    # lazy: only when this command runs
     from ehrmind.tasks.build import BuildError, BuildOptions, build, parse_source, parse_tasks
+
+    # lazy: only when this command runs
     from ehrmind.tasks.splits import parse_ratios
 
     with _clean_errors():
@@ -174,6 +179,7 @@ def build_cmd(
             edition=None if edition is None else check_edition(edition),
         )
         if tokenizer:  # the only data command that loads transformers: quiet its bars as training does
+            # lazy: only when this command runs
             from ehrmind.stages.progress import silence_progress_bars
 
             silence_progress_bars()
@@ -208,6 +214,7 @@ def show_cmd(
 
     Example: ehrmind data show runs/data/mimic --n 2 --show-prompts
     """
+    # lazy: only when this command runs
     from ehrmind.tasks.show import show
 
     with _clean_errors():
@@ -217,10 +224,19 @@ def show_cmd(
 @contextmanager
 def _clean_errors() -> Iterator[None]:
     """Typed input errors (bad source, bad row in --strict, leakage) become one message and exit code 1."""
+    # lazy: only when this command runs
     from calculators.editions import EditionError
+
+    # lazy: only when this command runs
     from ehr_adapters.errors import AdapterError
+
+    # lazy: only when this command runs
     from ehrmind.tasks.build import BuildError
+
+    # lazy: only when this command runs
     from ehrmind.tasks.schema import TaskRowError
+
+    # lazy: only when this command runs
     from ehrmind.tasks.splits import LeakageError, SplitError
 
     try:

@@ -71,6 +71,7 @@ def synthesize_cmd(
 
     Example: ehrmind synthesize --calculators meld_na,bmi --n 500 --rare-share 0.2 --out runs/medssr/synth
     """
+    # lazy: only when this command runs
     from ehrmind.seed_papers.synthesize import SynthesisError, SynthesisPlan, run_synthesize
 
     try:
@@ -101,7 +102,10 @@ def pseudo_label_cmd(
 
     Example: ehrmind pseudo-label --data runs/medssr/synth --model runs/warmup/<run>/final --n 8 --out runs/medssr/pseudo
     """
+    # lazy: only when this command runs
     from ehrmind.seed_papers.pseudo_label import run_pseudo_label
+
+    # lazy: only when this command runs
     from ehrmind.seed_papers.sample_completions import Sampler
 
     sampler = Sampler(model, max_new_tokens=max_new_tokens, temperature=temperature,
@@ -139,8 +143,13 @@ def prefer_build_cmd(
 
     Example: ehrmind prefer build --data runs/medssr/synth --model runs/rl/<run>/final --n 8 --out runs/pairs.jsonl
     """
+    # lazy: only when this command runs
     from ehrmind.seed_papers.prefer import build_pairs, write_pairs
+
+    # lazy: only when this command runs
     from ehrmind.seed_papers.sample_completions import Sampler
+
+    # lazy: only when this command runs
     from ehrmind.tasks.schema import read_rows
 
     rows = read_rows(data, split=split)
@@ -180,8 +189,13 @@ def prefer_train_cmd(
 
     Example: ehrmind prefer train --pairs runs/pairs.jsonl --config recipes/prefer/simpo.yaml
     """
+    # lazy: only when this command runs
     from ehrmind.config import load_config
+
+    # lazy: only when this command runs
     from ehrmind.overrides import command_overrides, deep_merge
+
+    # lazy: only when this command runs
     from ehrmind.seed_papers.prefer_train import run_prefer
 
     overrides = deep_merge({"data": {"train": pairs}},
@@ -226,10 +240,16 @@ def pretrain_cmd(
 
     Example: ehrmind pretrain --corpus cards=examples/corpus/cards --corpus notes=examples/corpus/notes.jsonl --mix bandit
     """
+    # lazy: only when this command runs
     import yaml
 
+    # lazy: only when this command runs
     from ehrmind.config import default_recipe, load_config
+
+    # lazy: only when this command runs
     from ehrmind.overrides import command_overrides, deep_merge
+
+    # lazy: only when this command runs
     from ehrmind.seed_papers.pretrain import run_pretrain
 
     recipe = config or default_recipe("pretrain")
@@ -269,9 +289,16 @@ def templates_cmd(
     Templates that contain a row's gold are rejected and resampled; the manifest counts why.
     Example: ehrmind templates --teacher /models/Qwen2.5-72B-Instruct --data runs/data/mimic --out runs/templates.jsonl
     """
+    # lazy: only when this command runs
     from ehrmind.config import DataConfig
+
+    # lazy: only when this command runs
     from ehrmind.seed_papers.sample_completions import Sampler
+
+    # lazy: only when this command runs
     from ehrmind.seed_papers.templates import build_templates, write_templates
+
+    # lazy: only when this command runs
     from ehrmind.tasks.load import load_split
 
     if samples < 1 or rounds < 1:

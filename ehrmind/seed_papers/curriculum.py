@@ -48,6 +48,10 @@ from ehrmind.overrides import (
     split_stage_overrides,
     stage_layers,
 )
+from ehrmind.seed_papers.pseudo_label import agreement_lines
+from ehrmind.stages.runs import read_metrics
+from ehrmind.tasks.load import load_split
+from ehrmind.tasks.schema import write_jsonl
 
 
 class StageSpec(Strict):
@@ -111,9 +115,6 @@ def validate_curriculum(
 
 def _stored_pseudo_rows(config: RunConfig, into: Path) -> tuple[str, int]:
     """Copy the stage's train rows with `pseudo/<task>` renamed `<task>`: the task's reward grades the majority."""
-    from ehrmind.tasks.load import load_split
-    from ehrmind.tasks.schema import write_jsonl
-
     rows = load_split(config.data, "train")
     renamed = [{**r, "task": r["task"].removeprefix("pseudo/")} for r in rows]
     write_jsonl(renamed, into / "train.jsonl")
@@ -139,8 +140,6 @@ def check_stage_size(name: str, config: RunConfig) -> int:
 
     TRL drops an incomplete batch, so such a stage would "finish" after 0 steps with an unchanged model
     (easy to hit when few rows pass the pseudo-label threshold). Returns the stage's row count."""
-    from ehrmind.tasks.load import load_split
-
     rows = len(load_split(config.data, "train"))
     t, g = config.training, config.generation
     need = step_sequences(config, 1) // g.num_generations  # the recipe's batch, whatever the world size
@@ -186,7 +185,10 @@ def run_if_curriculum(
 
 def run_curriculum(path: str | Path, overrides: dict[str, Any] | None = None, *, echo=print) -> Path:
     """Run every stage with `ehrmind.stages.rl.run_rl`, chaining models; returns the curriculum run directory."""
+    # lazy: read at call time, so tests can patch run_rl
     from ehrmind.stages.rl import run_rl
+
+    # lazy: read at call time, so tests can patch on_main_process
     from ehrmind.stages.runs import on_main_process
 
     plan, configs = load_curriculum(path, overrides)
@@ -233,9 +235,6 @@ def write_report(cdir: Path, stages: list[dict[str, Any]], pseudo: dict[str, Any
 
     The agreement section is also appended to the first stage's own report, where the pseudo-labels
     were used."""
-    from ehrmind.seed_papers.pseudo_label import agreement_lines
-    from ehrmind.stages.runs import read_metrics
-
     lines = [
         "# Curriculum (multi-stage GRPO)",
         "",

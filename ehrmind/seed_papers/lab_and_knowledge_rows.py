@@ -29,6 +29,7 @@ from typing import Any
 from ehr_adapters.ehrshot_spec import SEVERITY
 from ehrmind.seed_papers.synthesis_base import SynthesisError, draw_split
 from ehrmind.tasks.families.ehrshot import PREFIX
+from ehrmind.tasks.prompts import chat_prompt
 
 # Plausible ranges in EHRSHOT's units for the categories the thresholds do not bound.
 NORMAL_RANGE = {"platelets": (150, 400), "potassium": (3.5, 5.5), "glucose": (4.0, 7.8), "sodium": (136, 145),
@@ -87,8 +88,6 @@ def ehrshot_lab_rows(
     splits: tuple[float, float, float] = (0.8, 0.1, 0.1),
 ) -> tuple[list[dict], dict]:
     """`n` lab-severity rows spread over the named EHRSHOT lab tasks; rare rows have a severe latest value."""
-    from ehrmind.tasks.prompts import chat_prompt
-
     tasks = _ehrshot_tasks()
     labs = [t for t in tasks.values() if t.group == "lab"]
     chosen = []
@@ -215,8 +214,6 @@ def knowledge_rows(
     splits: tuple[float, float, float] = (0.8, 0.1, 0.1),
 ) -> tuple[list[dict], dict, list[dict[str, str]]]:
     """`n` label questions from a knowledge file and templates; returns rows, stats and skipped items."""
-    from ehrmind.tasks.prompts import chat_prompt
-
     entities = read_knowledge(knowledge)
     skipped: list[dict[str, str]] = []
     usable = []

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ehrmind.seed_papers.vote import LENIENT, answer_json, normalise
 from rewards.gold import parse_gold
 from rewards.values import AnswerValueError
 
@@ -47,7 +48,7 @@ def score_samples(
     row: dict[str, Any], completions: list[str], length: Callable[[str], int] = len
 ) -> list[Sample]:
     """Grade one row's completions with the format parser and the task's accuracy reward."""
-    from ehrmind.seed_papers.vote import LENIENT, normalise
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.stages.evaluate import grade
 
     graded = grade([row], [completions])[0]
@@ -118,8 +119,6 @@ def select_pairs(
 
 def feedback(row: dict[str, Any], wrong: Sample) -> str:
     """Verifiable feedback on a wrong answer (its direction or kind of error; never the gold value)."""
-    from ehrmind.seed_papers.vote import answer_json
-
     gold = parse_gold(row["gold"])
     shown = json.dumps(answer_json(wrong.answer), ensure_ascii=False, default=str)
     if gold.kind in ("decimal", "integer") and isinstance(wrong.answer, int | float):

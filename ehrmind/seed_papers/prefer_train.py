@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.config import RunConfig
-from ehrmind.trl_args import cpo_classes
+from ehrmind.stages.report import write_training_report
+from ehrmind.stages.train_common import (
+    load_for_training,
+    peft_config,
+    resolve_model,
+    save_final,
+    training_precision,
+)
+from ehrmind.trl_args import cpo_classes, trl_class, trl_kwargs
 
 PAIR_KEYS = ("prompt", "chosen", "rejected")
 CPO_LOSSES = ("sigmoid", "hinge", "ipo", "simpo", "alphapo")  # TRL's CPOConfig.loss_type values
@@ -67,9 +75,6 @@ def read_pairs(path: str | Path) -> list[dict[str, Any]]:
 
 
 def _trainer(config: RunConfig, run_dir: Path, model, tokenizer, dataset, callbacks):
-    from ehrmind.stages.train_common import peft_config
-    from ehrmind.trl_args import trl_class, trl_kwargs
-
     # DPO: beta, loss_type, max_length from the prefer section; CPO adds simpo_gamma and cpo_alpha
     args = trl_class(config)(**trl_kwargs(config, run_dir))
     if config.prefer.method == "dpo":
@@ -95,9 +100,8 @@ def run_prefer(config: RunConfig, *, echo=print) -> Path:
 
     from datasets import Dataset
 
+    # lazy: read at call time, so tests can patch metrics_callback
     from ehrmind.stages.runs import metrics_callback, new_run_dir
-    from ehrmind.stages.train_common import load_for_training, resolve_model, save_final, training_precision
-
     run_dir = new_run_dir(config)
     model_path = resolve_model(config, after_stage="rl")
     p = config.prefer
@@ -114,8 +118,6 @@ def run_prefer(config: RunConfig, *, echo=print) -> Path:
                        base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
-        from ehrmind.stages.report import write_training_report
-
         write_training_report(run_dir, title=f"Preference training ({label})", extra={
             "pairs": len(pairs), "pairs_file": config.data.train, **p.model_dump()})  # fmt: skip
     return run_dir

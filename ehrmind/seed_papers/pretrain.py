@@ -31,6 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.config import CorpusSource, RunConfig
+from ehrmind.seed_papers.bandit import LossDecrease, make_sampler
+from ehrmind.seed_papers.pretrain_report import write_pretrain_report
+from ehrmind.stages.precision import use_bf16
+from ehrmind.stages.runs import new_run_dir
+from ehrmind.stages.train_common import peft_config, resolve_model
 
 TEXT_SUFFIXES = {".txt", ".md"}
 JSONL_SUFFIXES = {".jsonl"}
@@ -126,15 +131,13 @@ def run_pretrain(config: RunConfig, *, echo=print) -> Path:
     names = [s.name for s in p.corpus]
 
     import torch
+
+    # lazy: loads tqdm, which importing this module does not
     from tqdm.auto import tqdm
     from transformers import get_scheduler
 
-    from ehrmind.seed_papers.bandit import LossDecrease, make_sampler
+    # lazy: read at call time, so tests can patch load_model_and_tokenizer
     from ehrmind.stages.models import load_model_and_tokenizer
-    from ehrmind.stages.precision import use_bf16
-    from ehrmind.stages.runs import new_run_dir
-    from ehrmind.stages.train_common import peft_config, resolve_model
-
     # 1. Read and pack every source before the model trains, so a bad source fails in seconds.
     model_path = resolve_model(config)
     model, tokenizer = load_model_and_tokenizer(model_path, trust_remote_code=config.model.trust_remote_code,
@@ -229,8 +232,6 @@ def run_pretrain(config: RunConfig, *, echo=print) -> Path:
     (run_dir / "pretrain_summary.json").write_text(json.dumps({"sources": sources, **summary}, indent=2))
     echo(f"final model: {final}  ({tokens_seen} tokens, {summary['tokens_per_second']} tokens/s)")
     if config.report:
-        from ehrmind.seed_papers.pretrain_report import write_pretrain_report
-
         write_pretrain_report(run_dir, names, sources, summary, mix=p.model_dump())
     return run_dir
 

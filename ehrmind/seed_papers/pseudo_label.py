@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.seed_papers.vote import Vote, answer_json, pseudo_gold, vote
+from ehrmind.tasks.schema import read_rows, write_jsonl
+from rewards.parse import DEFAULT_FORMAT
 
 PREFIX = "pseudo/"
 
@@ -38,9 +40,8 @@ def _meta(row: dict[str, Any]) -> dict[str, Any]:
 
 def grade_answers(rows: list[dict[str, Any]], answers: list[Any]) -> list[bool | None]:
     """Whether each answer is right for its row by the task's accuracy reward (None: no reward applies)."""
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.stages.evaluate import grade
-    from rewards.parse import DEFAULT_FORMAT
-
     if not rows:
         return []
     completions = [[DEFAULT_FORMAT.render("majority vote", answer_json(a))] for a in answers]
@@ -90,6 +91,7 @@ def label_rows(
 
 
 def _gold(row: dict[str, Any]):
+    # lazy: read at call time, so tests can patch parse_gold
     from rewards.gold import parse_gold
 
     return parse_gold(row["gold"])
@@ -170,8 +172,6 @@ def run_pseudo_label(
     echo=print,
 ) -> dict[str, Any]:
     """Read rows, sample `n` completions each with `sample(prompts, n)`, vote, write rows + manifest + report."""
-    from ehrmind.tasks.schema import read_rows, write_jsonl
-
     if n < 1:
         raise ValueError(f"--n={n}: sample at least 1 answer per row (MedSSR uses 8 or more)")
     rows = read_rows(data, split=split)

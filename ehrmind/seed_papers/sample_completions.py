@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ehrmind.stages.models import resolve_model_path
+
 
 def generation_config(max_new_tokens: int = 256, temperature: float = 1.0, top_p: float = 1.0):
     """A validated eval-stage RunConfig carrying only the sampling settings."""
+    # lazy: loads pydantic, yaml, which importing this module does not
     from ehrmind.config import load_config
 
     return load_config(
@@ -41,8 +44,6 @@ class Sampler:
         trust_remote_code: bool = False,
         allow_download: bool = False,
     ) -> None:
-        from ehrmind.stages.models import resolve_model_path
-
         # A wrong path fails here, before any rows are read or sampled.
         self.model_path = resolve_model_path(model_path, allow_download=allow_download)
         self.config = generation_config(max_new_tokens, temperature, top_p)
@@ -52,12 +53,14 @@ class Sampler:
 
     def _model(self) -> tuple[Any, Any]:
         if self._loaded is None:
+            # lazy: read at call time, so tests can patch load_model_and_tokenizer
             from ehrmind.stages.models import load_model_and_tokenizer
 
             self._loaded = load_model_and_tokenizer(self.model_path, **self._options)
         return self._loaded
 
     def sample(self, prompts: list[list[dict[str, Any]]], k: int) -> list[list[str]]:
+        # lazy: loads pydantic, yaml, which importing this module does not
         from ehrmind.stages.evaluate import generate
 
         if k < 1:

@@ -44,6 +44,8 @@ from ehrmind.overrides import (
     split_stage_overrides,
     stage_layers,
 )
+from ehrmind.stages.runs import read_metrics
+from ehrmind.stages.warmup import run_warmup
 
 
 class WarmupStage(Strict):
@@ -121,8 +123,6 @@ def run_if_staged(config: Path, model: str | None, data: str | None, out: str | 
 def run_stages(path: str | Path, overrides: dict[str, Any] | None = None, *, dry_run: bool = False,
                echo=print) -> Path | None:
     """Run every stage with `run_warmup`, each from the previous stage's final model; returns the stages' folder."""
-    from ehrmind.stages.warmup import run_warmup
-
     plan, configs = load_stages(path, overrides)
     if dry_run:
         for spec, config in zip(plan.stages, configs, strict=True):
@@ -152,8 +152,6 @@ def run_stages(path: str | Path, overrides: dict[str, Any] | None = None, *, dry
 
 def write_report(sdir: Path, stages: list[dict[str, Any]]) -> Path:
     """report.md: each stage's run, starting model and first/last loss."""
-    from ehrmind.stages.runs import read_metrics
-
     lines = ["# Staged SFT warm-up", "", "| stage | run | started from | first loss | last loss | steps |",
              "|---|---|---|---|---|---|"]
     for s in stages:

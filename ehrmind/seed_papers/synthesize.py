@@ -26,9 +26,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import calculators
+from ehrmind.seed_papers.lab_and_knowledge_rows import ehrshot_lab_rows, knowledge_rows
 from ehrmind.seed_papers.synthesis_base import SynthesisError, draw_split
+from ehrmind.seed_papers.varied_notes import render_varied_note, write_values
+from ehrmind.tasks.bundled import question_for
 from ehrmind.tasks.families.calc import NAME as CALC
 from ehrmind.tasks.families.ehrshot import NAME as EHRSHOT
+from ehrmind.tasks.prompts import chat_prompt
+from ehrmind.tasks.schema import calculator_gold, write_jsonl
 from ehrmind.tasks.synthetic_patients import DISTRIBUTIONS, sample_value
 
 
@@ -119,8 +125,6 @@ def draw_case(
     calc, rng: random.Random, *, rare: bool, unit_variation: float = 0.3, tries: int = 200
 ) -> CalcCase:
     """One synthetic patient for `calc` (a rare presentation when `rare`), its note and its gold result."""
-    from ehrmind.seed_papers.varied_notes import render_varied_note, write_values
-
     scenarios = rare_scenarios(calc) if rare else ()
     if rare and not scenarios:
         raise SynthesisError(f"calculator {calc.id!r} has no rare scenario or rare input tail")
@@ -162,11 +166,6 @@ def calculator_rows(
     unit_variation: float = 0.3,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """`n` calculator rows spread evenly over `calc_ids`, exactly round(share * rows) rare per calculator."""
-    import calculators
-    from ehrmind.tasks.bundled import question_for
-    from ehrmind.tasks.prompts import chat_prompt
-    from ehrmind.tasks.schema import calculator_gold
-
     calcs = []
     for cid in calc_ids:
         try:
@@ -239,8 +238,6 @@ def run_synthesize(plan: SynthesisPlan, echo=print) -> dict[str, Any]:
     """Synthesize rows for every requested source, write `<split>.jsonl` + `manifest.json`, return the manifest.
 
     `--n` is the number of rows per source (calculators together, EHRSHOT tasks together, text questions)."""
-    from ehrmind.tasks.schema import write_jsonl
-
     plan.check()
     rows: list[dict[str, Any]] = []
     sources: dict[str, Any] = {}
@@ -257,16 +254,12 @@ def run_synthesize(plan: SynthesisPlan, echo=print) -> dict[str, Any]:
         rows += calc_rows
         sources["calculators"] = stats
     if plan.ehrshot:
-        from ehrmind.seed_papers.lab_and_knowledge_rows import ehrshot_lab_rows
-
         lab_rows, stats = ehrshot_lab_rows(
             plan.ehrshot, plan.n, plan.rare_share, plan.seed, splits=plan.splits
         )
         rows += lab_rows
         sources[EHRSHOT] = stats
     if plan.knowledge is not None and plan.templates is not None:
-        from ehrmind.seed_papers.lab_and_knowledge_rows import knowledge_rows
-
         text_rows, stats, text_skipped = knowledge_rows(
             plan.knowledge,
             plan.templates,

@@ -34,7 +34,7 @@ from rewards.compare import (
     group_answers,
     normalise,
 )
-from rewards.gold import Gold, parse_gold
+from rewards.gold import Gold, canonical_gold_json, parse_gold
 from rewards.parse import AnswerFormat
 from rewards.values import AnswerValueError
 
@@ -127,8 +127,6 @@ def answer_json(value: Any) -> Any:
 
 def pseudo_gold(label: Any, gold: Gold) -> dict[str, Any]:
     """The gold JSON of a majority answer, in the row's gold schema (same kind, unit, calculator, choices)."""
-    from rewards.gold import canonical_gold_json
-
     lower = upper = None
     if gold.kind == "decimal" and not gold.calculator:
         # Without a calculator the graders need an interval: the vote's own tolerance around the label.

@@ -16,9 +16,18 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from ehrmind.config import RunConfig
-from ehrmind.tasks.family import eval_graders, make_task_reward, reliable_shares
+import yaml
+
+import calculators
+from ehrmind.config import RewardConfig, RunConfig
+from ehrmind.stages.models import load_tokenizer
+from ehrmind.stages.report import write_eval_report
+from ehrmind.stages.runs import latest_run, new_run_dir
+from ehrmind.stages.train_common import ensure_tiny_model
+from ehrmind.tasks.family import calculator_families, eval_graders, make_task_reward, reliable_shares
 from ehrmind.tasks.load import load_split
+from ehrmind.tasks.open_book import append_report, closed_book_rows, compare_books, open_book_rows
+from rewards.parse import DEFAULT_FORMAT, AnswerFormat
 
 # Which reward grades correctness for which task: each task family's grader, `eval_graders()` (first one that
 # applies to a row wins). EHRMIND's reliable pass@k thresholds (share of k samples correct), by calculator
@@ -36,6 +45,7 @@ def generate(model, tokenizer, prompts: list[list[dict]], *, k: int, config: Run
     `model` is a loaded model or a checkpoint path. A path lets vLLM load the weights itself (in the recipe's
     dtype, with max_model_len = prompt + completion), so no HF copy of the model takes GPU memory beside it.
     """
+    # lazy: read at call time, so tests can patch vllm_available
     from ehrmind.stages.generation import generate_completions, vllm_available
 
     g = config.generation
@@ -73,8 +83,6 @@ def inherit_training_recipe(config: RunConfig, model_path: str) -> tuple[RunConf
     Only what the eval recipe (or --set) leaves unset is taken: generation settings and rewards from an RL
     run, the model dtype from an RL or warm-up run. Returns the config and what was taken, for the report.
     """
-    import yaml
-
     recipe = Path(model_path).parent / "config.yaml"
     if not recipe.is_file():
         return config, {}
@@ -93,8 +101,6 @@ def inherit_training_recipe(config: RunConfig, model_path: str) -> tuple[RunConf
             updates["generation"] = config.generation.model_copy(update=gen)
             taken.update({f"generation.{k}": v for k, v in gen.items()})
         if "rewards" not in config.model_fields_set and trained.get("rewards"):
-            from ehrmind.config import RewardConfig
-
             updates["rewards"] = [RewardConfig.model_validate(r) for r in trained["rewards"]]
             taken["rewards"] = [r["name"] for r in trained["rewards"]]
     return config.model_copy(update=updates), taken
@@ -107,8 +113,6 @@ def grade(rows: list[dict[str, Any]], completions: list[list[str]],
     `reward_options` (reward name -> the recipe's options) grade as training did: e.g. `prefilled_think` or
     `strict` for the format, custom scores for accuracy (correct = above the midpoint of wrong and right).
     """
-    from rewards.parse import DEFAULT_FORMAT, AnswerFormat
-
     options = reward_options or {}
     fmt = options.get("format", {})
     if "ehrmind" in options:  # the EHRMIND preset parses strictly: eval reads the format as training paid it
@@ -158,8 +162,6 @@ def reliable_share_table() -> dict[str, float]:
 def _category(calc_id: str | None) -> str | None:
     if not calc_id:
         return None
-    import calculators
-
     try:
         return calculators.get(calc_id).category
     except Exception:
@@ -245,16 +247,13 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
     """Generate on the held-out rows and grade; `seed` (default: training.seed) makes the run repeatable.
     With `open_book`, calculator rows are evaluated closed-book (the main metrics) and again with the
     calculator's card in the prompt, side by side in metrics["open_book"] and the report."""
+    # lazy: loads rich, which importing this module does not
     from rich.progress import Progress
 
+    # lazy: read at call time, so tests can patch load_model_and_tokenizer
     from ehrmind.stages.models import load_model_and_tokenizer
-    from ehrmind.stages.runs import latest_run, new_run_dir
-    from ehrmind.stages.train_common import ensure_tiny_model
-
     rows = load_split(config.data, "eval")
     if open_book:  # the main metrics are closed-book; rows built with --open-book lose their card here
-        from ehrmind.tasks.open_book import closed_book_rows
-
         rows = closed_book_rows(rows)
     if model_path is None:
         model_path = config.model.path
@@ -272,9 +271,8 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
     g = config.generation
     echo(f"generation: {g.max_completion_length} new tokens, temperature {g.temperature}, top-p {g.top_p}, "
          f"dtype {config.model.dtype}" + (f" (from {inherited['from']})" if inherited else ""))
+    # lazy: read at call time, so tests can patch vllm_available
     from ehrmind.stages.generation import vllm_available
-    from ehrmind.stages.models import load_tokenizer
-
     k = config.eval_samples
     seed = config.training.seed if seed is None else seed
     seed_everything(seed)  # HF sampling; vLLM gets the seed through the config (generate)
@@ -314,21 +312,14 @@ def run_eval(config: RunConfig, *, model_path: str | None = None, echo=print,
     with (run_dir / "graded.jsonl").open("w") as fh:  # ids and scores only: no patient text
         for g in graded:
             fh.write(json.dumps(g) + "\n")
-    from ehrmind.stages.report import write_eval_report
-
     write_eval_report(run_dir, metrics)
     if metrics.get("open_book", {}).get("rows"):
-        from ehrmind.tasks.open_book import append_report
-
         append_report(run_dir, metrics["open_book"])
     return run_dir, metrics
 
 
 def _open_book(model, tokenizer, rows, graded, config: RunConfig, seen: set, echo) -> dict[str, Any]:
     """The calculator rows again, with the calculator's card in the prompt: closed vs open for one model."""
-    from ehrmind.tasks.family import calculator_families
-    from ehrmind.tasks.open_book import compare_books, open_book_rows
-
     opened, n = open_book_rows(rows)
     opened = [r for r, before in zip(opened, rows, strict=True) if r is not before]
     if not n:

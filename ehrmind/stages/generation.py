@@ -114,6 +114,7 @@ def generate_completions(
     is_path = isinstance(model_path_or_model, str | os.PathLike)
     if tokenizer is None and not is_path:
         raise GenerationError("tokenizer=None needs a checkpoint path to load it from; pass the tokenizer")
+    # lazy: read at call time, so tests can patch load_model_and_tokenizer
     from ehrmind.stages.models import load_model_and_tokenizer, load_tokenizer
 
     if vllm:

@@ -17,6 +17,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ehrmind.tasks.bundled import available_calculators, sample_rows
+from ehrmind.tasks.prompts import SYSTEM_PROMPT
+
 # Tokens the answer format uses; single tokens make the format learnable by a very small model.
 FORMAT_TOKENS = ["<think>", "</think>", "<answer>", "</answer>"]
 CHAT_TOKENS = ["<|im_start|>", "<|im_end|>", "<|endoftext|>"]
@@ -82,10 +85,8 @@ def load_model_and_tokenizer(
 
 def tokenizer_corpus() -> list[str]:
     """Text to train the tiny tokenizer on: calculator cards, rendered demo tasks, format strings."""
+    # lazy: read at call time, so tests can patch MODULES
     from calculators import MODULES
-    from ehrmind.tasks.bundled import available_calculators, sample_rows
-    from ehrmind.tasks.prompts import SYSTEM_PROMPT
-
     texts = [SYSTEM_PROMPT]
     texts.extend(calc.describe() for calc in available_calculators(MODULES))
     for row in sample_rows(n_per_calculator=40, seed=1):

@@ -6,6 +6,7 @@ stage (`ehrmind.stages.train_common`); see `Precision` for why.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,8 +65,6 @@ def cpu_distributed() -> bool:
     accelerate's torchrun launcher does not pass the config's `use_cpu` to the processes; without
     `use_cpu=True` each rank would train alone (no process group) and the ranks would not sync.
     """
-    import os
-
     import torch
 
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()

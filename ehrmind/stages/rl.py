@@ -14,16 +14,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ehrmind.batch import accumulation_steps, step_sequences, world_size
 from ehrmind.config import RunConfig
+from ehrmind.stages.report import write_training_report
+from ehrmind.stages.train_common import (
+    load_for_training,
+    peft_config,
+    quiet_trainer,
+    resolve_model,
+    save_final,
+    training_precision,
+)
+from ehrmind.tasks.family import make_task_reward
 from ehrmind.tasks.load import load_split
 from ehrmind.tasks.schema import check_label_balance
+from ehrmind.trl_args import trl_kwargs
 
 DATASET_COLUMNS = ("prompt", "gold", "task", "meta", "id")
 
 
 def build_reward_functions(config: RunConfig):
-    from ehrmind.tasks.family import make_task_reward
-
     # Routed by the task families: a reward also grades rows of every family that names it.
     funcs = [make_task_reward(r.name, **r.options) for r in config.rewards]
     return funcs, [r.weight for r in config.rewards]
@@ -49,18 +59,8 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from ehrmind.batch import accumulation_steps, step_sequences, world_size
+    # lazy: read at call time, so tests can patch metrics_callback
     from ehrmind.stages.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.stages.train_common import (
-        load_for_training,
-        peft_config,
-        quiet_trainer,
-        resolve_model,
-        save_final,
-        training_precision,
-    )
-    from ehrmind.trl_args import trl_kwargs
-
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config, after_stage="warmup")
     echo(f"model: {model_path}\nrun directory: {run_dir}\ntrain rows: {len(rows)}")
@@ -109,8 +109,6 @@ def run_rl(config: RunConfig, *, resume: bool = False, echo=print) -> Path:
                        base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
-        from ehrmind.stages.report import write_training_report
-
         write_training_report(run_dir, title="GRPO with verifiable rewards", extra={
             "rewards": dict(zip([r.name for r in config.rewards], weights, strict=True)),
             "data": {"train_rows_used": len(rows), "skipped_prompt_over_max_prompt_length": too_long,

@@ -5,11 +5,14 @@ The TRL arguments are built in `ehrmind.trl_args`, the precision in `ehrmind.sta
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from ehrmind.config import RunConfig
+from ehrmind.stages.models import build_tiny_model
 from ehrmind.stages.precision import training_precision
+from ehrmind.stages.progress import use_readable_progress
 from ehrmind.stages.runs import latest_run
 
 TINY_MODEL_DIR = "tiny-model"
@@ -17,7 +20,7 @@ TINY_MODEL_DIR = "tiny-model"
 
 def ensure_tiny_model(output_dir: str) -> str:
     """The demo model under <output_dir>/tiny-model, built offline on first use."""
-    from ehrmind.stages.models import build_tiny_model
+    # lazy: read at call time, so tests can patch on_main_process
     from ehrmind.stages.runs import on_main_process
 
     path = Path(output_dir) / TINY_MODEL_DIR
@@ -60,6 +63,7 @@ def peft_config(config: RunConfig):
 
 def load_for_training(config: RunConfig, model_path: str) -> tuple[Any, Any]:
     """The model (fp32 master weights, see `Precision`) and tokenizer a training stage starts from."""
+    # lazy: read at call time, so tests can patch load_model_and_tokenizer
     from ehrmind.stages.models import load_model_and_tokenizer
 
     return load_model_and_tokenizer(
@@ -76,8 +80,6 @@ def record_compute_dtype(final: Path, compute_dtype: str) -> None:
     The weights are saved in fp32 (lossless: the next stage's master copy continues exactly), but vLLM and
     `from_pretrained(dtype="auto")` read config.json's dtype and would otherwise serve the model in fp32.
     """
-    import json
-
     names = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
     path = final / "config.json"
     if not path.exists():
@@ -131,8 +133,6 @@ def merge_adapter_from_disk(base_model_path: str, adapter_dir: Path, final: Path
 
 def quiet_trainer(trainer, echo=print) -> None:
     """One readable line per logging step instead of raw log dicts (ehrmind.progress; --verbose keeps them)."""
-    from ehrmind.stages.progress import use_readable_progress
-
     use_readable_progress(trainer, echo)
 
 

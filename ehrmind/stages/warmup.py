@@ -13,8 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ehrmind.config import RunConfig
+from ehrmind.stages.report import write_training_report
+from ehrmind.stages.train_common import (
+    load_for_training,
+    peft_config,
+    quiet_trainer,
+    resolve_model,
+    save_final,
+    training_precision,
+)
 from ehrmind.tasks.load import load_split
 from ehrmind.tasks.warmup_data import apply_prefill, build_mix, check_mix
+from ehrmind.trl_args import trl_kwargs
 
 
 def check_warmup_data(config: RunConfig) -> tuple[dict[str, dict[str, int]], list[str]]:
@@ -47,17 +57,8 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    # lazy: read at call time, so tests can patch metrics_callback
     from ehrmind.stages.runs import latest_checkpoint, metrics_callback, run_dir_for
-    from ehrmind.stages.train_common import (
-        load_for_training,
-        peft_config,
-        quiet_trainer,
-        resolve_model,
-        save_final,
-        training_precision,
-    )
-    from ehrmind.trl_args import trl_kwargs
-
     run_dir = run_dir_for(config, resume=resume)
     model_path = resolve_model(config)
     echo(f"model: {model_path}\nrun directory: {run_dir}")
@@ -81,7 +82,5 @@ def run_warmup(config: RunConfig, *, dry_run: bool = False, resume: bool = False
                        base_model_path=model_path)
     echo(f"final model: {final}")
     if config.report and trainer.is_world_process_zero():  # one report, written by rank 0
-        from ehrmind.stages.report import write_training_report
-
         write_training_report(run_dir, title="Warm-up (knowledge-injection SFT)", extra={"data": dict(counts)})
     return run_dir

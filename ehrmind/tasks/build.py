@@ -18,13 +18,16 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from ehr_adapters.errors import SkippedItem
 from ehrmind.tasks.family import TaskFamily, families
-from ehrmind.tasks.schema import SPLITS, TaskRows, check_row
+from ehrmind.tasks.open_book import open_book_rows
+from ehrmind.tasks.schema import SPLITS, TaskRows, check_row, single_class_tasks
 from ehrmind.tasks.sources import (
+    READERS,
     RECORD_KINDS,
     BuildContext,
     BuildError,
@@ -43,8 +46,6 @@ MAX_SKIPPED_ITEMS = 1000  # per manifest; counts by reason are always complete
 
 def source_tasks() -> dict[str, tuple[str, ...]]:
     """Which task families each source kind can supply (from the family declarations)."""
-    from ehrmind.tasks.sources import READERS
-
     return {kind: tuple(f.name for f in families() if kind in f.sources) for kind in READERS}
 
 
@@ -94,8 +95,6 @@ def build(options: BuildOptions) -> dict[str, Any]:
     built.skipped.extend(SkippedItem("build", row_id, reason) for row_id, reason in conflicting)
     rows = _cap(rows, options.max_per_task, options.seed, built)
     if options.open_book:
-        from ehrmind.tasks.open_book import open_book_rows
-
         rows, n_cards = open_book_rows(rows)
         built.count("open_book_cards", n_cards)
     _check_unique_ids(rows)
@@ -123,8 +122,6 @@ def build(options: BuildOptions) -> dict[str, Any]:
 
 def _data_warnings(rows: list[dict[str, Any]], built: TaskRows) -> list[str]:
     """Single-class label tasks and rows left out for a data reason, each named with its count."""
-    from ehrmind.tasks.schema import single_class_tasks
-
     n_rows = Counter(r["task"] for r in rows)
     out = [
         f"task {task!r} has a single class: all {n_rows[task]} rows are {value!r} (a constant answer earns "
@@ -174,6 +171,7 @@ def _cap(rows: list[dict[str, Any]], limit: int | None, seed: int, built: TaskRo
 def _gradeable(built: TaskRows, strict: bool) -> list[dict[str, Any]]:
     """Rows whose gold the rewards can parse; others are skipped with the parser's reason (a builder or
     calculator-declaration bug, e.g. an output unit the unit table does not know)."""
+    # lazy: read at call time, so tests can patch parse_gold
     from rewards.gold import GoldError, parse_gold
 
     kept = []
@@ -252,8 +250,6 @@ def _empty_split_warnings(manifest: dict[str, Any], ratios: tuple[float, float, 
 
 def ehrmind_version() -> str:
     """The installed package version, else the one in the checkout's pyproject.toml."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("ehrmind")
     except PackageNotFoundError:

@@ -12,7 +12,12 @@ import json
 import random
 from typing import Any
 
+import calculators
+from calculators.units import display_unit
 from ehrmind.tasks.families.calc import NAME as CALC
+from ehrmind.tasks.prompts import chat_prompt
+from ehrmind.tasks.schema import calculator_gold
+from rewards.parse import DEFAULT_FORMAT
 
 # Calculators the demo uses: short inputs, short rationales, a mix of equation and point score.
 DEMO_CALCULATORS = (
@@ -27,16 +32,12 @@ DEMO_CALCULATORS = (
 
 def question_for(calc) -> str:
     unit = calc.output.unit
-    from calculators.units import display_unit
-
     return f"Using the {calc.name}, what is the patient's {calc.output.label}" + (
         f" in {display_unit(unit)}?" if unit else "?"
     )
 
 
 def available_calculators(ids: tuple[str, ...] | list[str]) -> list:
-    import calculators
-
     out = []
     for cid in ids:
         try:
@@ -53,11 +54,8 @@ def sample_rows(
     split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
 ) -> list[dict[str, Any]]:
     """Deterministic calculator task rows (with a rendered worked `completion` for SFT)."""
-    from ehrmind.tasks.prompts import chat_prompt
-    from ehrmind.tasks.schema import calculator_gold
+    # lazy: loads sympy, which importing this module does not
     from ehrmind.tasks.synthetic_patients import render_note, sample_inputs
-    from rewards.parse import DEFAULT_FORMAT
-
     rng = random.Random(seed)
     rows = []
     calcs = available_calculators(calculator_ids)

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from ehr_adapters.ehrshot import TASKS, label
+from ehr_adapters.ehrshot import TASKS, label, read_labeled_patients
 from ehr_adapters.errors import AdapterError, ReadReport, SkippedItem
 from ehr_adapters.meds import MedsDataset
 from ehrmind.tasks.calc_mined import Patient
@@ -173,6 +173,4 @@ def label_files(paths: Sequence[Path]) -> pl.DataFrame | None:
     """EHRSHOT's own label files, concatenated (None when none were given)."""
     if not paths:
         return None
-    from ehr_adapters.ehrshot import read_labeled_patients
-
     return pl.concat([read_labeled_patients(p) for p in paths], how="vertical_relaxed")

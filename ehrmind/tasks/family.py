@@ -24,6 +24,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ehrmind.tasks.sources import READERS
+from rewards import make_reward
+
 if TYPE_CHECKING:
     from ehrmind.tasks.schema import TaskRows
     from ehrmind.tasks.sources import BuildContext
@@ -86,8 +89,6 @@ def register(family: TaskFamily) -> TaskFamily:
         raise FamilyError(f"task family {family.name!r} is registered twice")
     if not family.name or "/" in family.name:
         raise FamilyError(f"task family name {family.name!r} must be non-empty and without '/'")
-    from ehrmind.tasks.sources import READERS
-
     unknown = [k for k in family.sources if k not in READERS]
     if unknown or not family.sources:
         raise FamilyError(
@@ -151,8 +152,6 @@ def reward_tasks(reward: str) -> tuple[str, ...]:
 def make_task_reward(name: str, **options: Any):
     """`rewards.make_reward(name, **options)`, also grading rows of every family that names the reward:
     a family declared outside `rewards` needs no edit there (rewards keep their own default routing)."""
-    from rewards import make_reward
-
     return make_reward(name, **options).routed(reward_tasks(name))
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ehrmind.config import BUNDLED, DataConfig
+from ehrmind.tasks.bundled import DEMO_CALCULATORS, sample_rows
 from ehrmind.tasks.schema import read_rows
 
 
 def _bundled(config: DataConfig) -> list[dict[str, Any]]:
-    from ehrmind.tasks.bundled import DEMO_CALCULATORS, sample_rows
-
     ids = tuple(config.calculators) or DEMO_CALCULATORS
     return sample_rows(calculator_ids=ids)
 

@@ -23,6 +23,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import calculators
+from ehrmind.tasks.family import calculator_families
+
 CARD_OPEN = "Reference card for the calculator to use:\n"
 CARD_CLOSE = "\n(end of reference card)\n\n"
 
@@ -31,8 +34,6 @@ CARD_CLOSE = "\n(end of reference card)\n\n"
 def card(calculator_id: str, edition: str | None = None) -> str:
     """The calculator's card, as `ehrmind calc show [--edition E]` prints it (without the worked example):
     the definition of the row's edition (a Verified MELD row gets the MELD 3.0 card)."""
-    import calculators
-
     calc = calculators.get(calculator_id)
     return calc.describe() if edition in (None, "source") else calc.describe(edition)
 
@@ -46,8 +47,6 @@ def _edition_of(row: dict[str, Any]) -> str | None:
 
 def calculator_of(row: dict[str, Any]) -> str | None:
     """The calculator id of a calculator-task row (from its gold, else its meta), else None."""
-    from ehrmind.tasks.family import calculator_families
-
     if row["task"].split("/", 1)[0] not in calculator_families():
         return None
     for column in ("gold", "meta"):

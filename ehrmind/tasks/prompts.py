@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from calculators.units import display_unit
+from rewards.parse import DEFAULT_FORMAT
+
 SYSTEM_PROMPT = (
     "You are a careful clinical reasoning assistant. Read the patient information, reason step by step, "
     "and give a final answer that can be checked."
@@ -23,8 +26,6 @@ def answer_hint(gold: dict[str, Any] | str) -> str:
     if kind == "decimal":
         unit = gold.get("unit")
         if unit:
-            from calculators.units import display_unit
-
             return f"a number in {display_unit(unit)}"
         return "a number"
     if kind == "integer":
@@ -40,8 +41,6 @@ def answer_hint(gold: dict[str, Any] | str) -> str:
 
 def chat_prompt(context: str, question: str, gold: dict[str, Any] | str) -> list[dict[str, str]]:
     """System + user messages for one task row."""
-    from rewards.parse import DEFAULT_FORMAT
-
     system = f"{SYSTEM_PROMPT}\n{DEFAULT_FORMAT.instructions(answer_hint(gold))}"
     user = f"{context.strip()}\n\n{question.strip()}" if context.strip() else question.strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

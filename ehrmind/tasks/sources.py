@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ehr_adapters.errors import ReadReport
+from ehr_adapters.medcalc_bench import read_medcalc_bench
+from ehr_adapters.record import PatientRecord
+from ehr_adapters.serialize import meds_timelines, serialize, serialize_timeline
+from ehr_adapters.trec_ct import read_trec_ct
 
 MEDS_SPLIT_NAMES = {"train": "train", "tuning": "val", "val": "val", "held_out": "test", "test": "test"}
 
@@ -95,8 +99,6 @@ class BuildContext:
 
 
 def _read_medcalc_bench(source: Source, options: BuildOptions) -> Loaded:
-    from ehr_adapters.medcalc_bench import read_medcalc_bench
-
     files = sorted(source.path.glob("*.csv")) if source.path.is_dir() else [source.path]
     report = ReadReport()
 
@@ -111,14 +113,15 @@ def _read_medcalc_bench(source: Source, options: BuildOptions) -> Loaded:
 
 
 def _read_trec_ct(source: Source, options: BuildOptions) -> Loaded:
-    from ehr_adapters.trec_ct import read_trec_ct
-
     collections, trials, report, files = read_trec_ct(source.path, strict=options.strict)
     return Loaded(report, files, (collections, trials))
 
 
 def _read_fhir(source: Source, options: BuildOptions) -> Loaded:
+    # lazy: loads polars, which importing this module does not
     from ehr_adapters.fhir import read_fhir
+
+    # lazy: loads polars, which importing this module does not
     from ehrmind.tasks.calc_mined import events_frame
 
     records, report = read_fhir(source.path, strict=options.strict)
@@ -130,9 +133,8 @@ def _read_fhir(source: Source, options: BuildOptions) -> Loaded:
 def _read_meds(source: Source, options: BuildOptions) -> Loaded:
     import polars as pl
 
+    # lazy: loads polars, which importing this module does not
     from ehr_adapters.meds import read_meds
-    from ehr_adapters.serialize import meds_timelines
-
     dataset = read_meds(source.path, strict=options.strict)
     timelines: dict[str, Any] = {}
 
@@ -191,9 +193,6 @@ def load(source: Source, options: BuildOptions) -> Loaded:
 
 def serializer(options: BuildOptions) -> Callable[[Any, datetime], str]:
     """render(record or timeline, time) with the build's token budget (and tokenizer, when one is given)."""
-    from ehr_adapters.record import PatientRecord
-    from ehr_adapters.serialize import serialize, serialize_timeline
-
     tokenizer = None
     if options.tokenizer:
         from transformers import AutoTokenizer

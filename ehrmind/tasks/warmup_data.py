@@ -28,8 +28,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import calculators
 from ehrmind.config import WarmupMix
 from ehrmind.seed_papers.templates import apply_templates, template_family
+from ehrmind.tasks.bundled import question_for
+from ehrmind.tasks.family import calculator_families, families
+from ehrmind.tasks.prompts import SYSTEM_PROMPT, chat_prompt
+from ehrmind.tasks.schema import calculator_gold
+from rewards.parse import DEFAULT_FORMAT
+from rewards.tags import THINK_OPEN
 
 
 def _assistant(text: str) -> list[dict[str, str]]:
@@ -38,9 +45,6 @@ def _assistant(text: str) -> list[dict[str, str]]:
 
 def worked_solution(row: dict[str, Any]) -> str | None:
     """The rendered solution of a calculator row (None when the row has no calculator inputs)."""
-    import calculators
-    from rewards.parse import DEFAULT_FORMAT
-
     if row.get("completion"):
         return row["completion"]
     meta = _json(row.get("meta"))
@@ -83,7 +87,7 @@ def _sample_dates(calc, values: dict[str, Any], rng: random.Random) -> dict[str,
 
 def example_inputs(calc, rng: random.Random) -> dict[str, Any]:
     """A full set of valid canonical inputs for a worked example (date calculators included)."""
-    import calculators
+    # lazy: loads sympy, which importing this module does not
     from ehrmind.tasks.synthetic_patients import sample_inputs, sample_value
 
     if all(spec.kind != "date" for spec in calc.inputs):
@@ -100,13 +104,8 @@ def example_inputs(calc, rng: random.Random) -> dict[str, Any]:
 
 
 def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list[dict[str, Any]]:
-    import calculators
-    from ehrmind.tasks.bundled import question_for
-    from ehrmind.tasks.prompts import chat_prompt
-    from ehrmind.tasks.schema import calculator_gold
+    # lazy: loads sympy, which importing this module does not
     from ehrmind.tasks.synthetic_patients import render_note
-    from rewards.parse import DEFAULT_FORMAT
-
     rng = random.Random(seed)
     out = []
     for cid in calc_ids:
@@ -136,9 +135,6 @@ def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list
 
 
 def user_rationales(path: str) -> list[dict[str, Any]]:
-    from ehrmind.tasks.prompts import SYSTEM_PROMPT
-    from rewards.parse import DEFAULT_FORMAT
-
     out = []
     for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
         if not line.strip():
@@ -159,8 +155,6 @@ def user_rationales(path: str) -> list[dict[str, Any]]:
 
 def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
     """Rubric cards of the tasks' families (their `warmup_rubrics`): how a label task is graded."""
-    from ehrmind.tasks.family import families
-
     # Cards of single-task families before per-subtask cards: the order the mix is shuffled from (seeded), kept
     # so a seed gives the same warm-up examples as before the families were declared.
     ordered = sorted(families(), key=lambda f: f.subtasks)
@@ -248,8 +242,6 @@ def check_mix(
                 summary[task]["knowledge_cards"] += 1
         elif source == "rubric" and ex["task"] in summary:
             summary[ex["task"]]["rubrics"] += 1
-    from ehrmind.tasks.family import calculator_families
-
     calculator = calculator_families()  # zero examples of a source these need is a recipe error
     problems = []
     for task, counts in sorted(summary.items()):
@@ -275,8 +267,6 @@ def apply_prefill(examples: list[dict[str, Any]], tokenizer, prefill: str) -> li
     block, so a completion that would open `<think>` itself drops that tag. Completions without a reasoning
     block (knowledge cards, rubrics) keep the plain generation prompt. SFTTrainer appends the EOS token.
     """
-    from rewards.tags import THINK_OPEN
-
     out = []
     for ex in examples:
         prompt = tokenizer.apply_chat_template(ex["prompt"], tokenize=False, add_generation_prompt=True)

@@ -9,6 +9,7 @@ Selected by `--aces TASK.yaml` (the CLI adds the task), not listed under `--task
 from __future__ import annotations
 
 from ehrmind.tasks.family import RewardSpec, TaskFamily
+from ehrmind.tasks.sources import BuildError
 
 NAME = "aces"
 PREFIX = NAME + "/"
@@ -17,6 +18,7 @@ LABELS = ("yes", "no")
 
 def build(ctx):
     """Rows of the ACES task of `--aces` (`ehrmind.tasks.aces_tasks`)."""
+    # lazy: loads polars, yaml, which importing this module does not
     from ehrmind.tasks.aces_tasks import build_aces
 
     o = ctx.options
@@ -26,8 +28,6 @@ def build(ctx):
 
 def check_options(options, selected: bool) -> None:
     """The task and its config come together (`--aces TASK.yaml` adds the task)."""
-    from ehrmind.tasks.sources import BuildError
-
     if selected != (options.aces is not None):
         raise BuildError("an ACES task needs both --aces TASK.yaml and the task 'aces' (the CLI adds it)")
 

@@ -13,6 +13,7 @@ NAME = "calc"
 
 def build(ctx):
     """Rows of every calculator whose inputs the source's records hold (`ehrmind.tasks.calc_mined`)."""
+    # lazy: loads polars, which importing this module does not
     from ehrmind.tasks.calc_mined import build_calc
 
     records = ctx.loaded.data

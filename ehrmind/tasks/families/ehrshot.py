@@ -8,6 +8,7 @@ Each task's question, labels and labelling rule are its `ehr_adapters.ehrshot_sp
 from __future__ import annotations
 
 from ehrmind.tasks.family import RewardSpec, TaskFamily
+from ehrmind.tasks.sources import BuildError
 
 NAME = "ehrshot"
 PREFIX = NAME + "/"
@@ -15,9 +16,8 @@ PREFIX = NAME + "/"
 
 def build(ctx):
     """Rows of the selected EHRSHOT tasks (all for "ehrshot"), from labels or EHRSHOT's label files."""
+    # lazy: loads polars, which importing this module does not
     from ehrmind.tasks.ehrshot_tasks import build_ehrshot, label_files, task_names
-    from ehrmind.tasks.sources import BuildError
-
     try:
         names = task_names(ctx.selected(NAME))
     except ValueError as exc:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ehrmind.tasks.family import RewardSpec, TaskFamily
+from ehrmind.tasks.schema import TaskRows
 
 NAME = "medcalc"
 NUMERIC_KINDS = ("decimal", "integer", "date", "weeks_days")  # calculator outputs (calculators.spec)
@@ -13,9 +14,8 @@ NUMERIC_KINDS = ("decimal", "integer", "date", "weeks_days")  # calculator outpu
 
 def build(ctx):
     """Rows of every MedCalc-Bench CSV of the source (`ehrmind.tasks.medcalc`)."""
+    # lazy: ehrmind.tasks.medcalc imports this module at load time (an import cycle)
     from ehrmind.tasks.medcalc import build_medcalc
-    from ehrmind.tasks.schema import TaskRows
-
     out = TaskRows()
     for file, cases in ctx.loaded.data:
         out.extend(build_medcalc(cases, file, strict=ctx.options.strict, edition=ctx.options.edition))

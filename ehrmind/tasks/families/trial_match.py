@@ -23,6 +23,7 @@ RUBRIC_CARD = (
 
 def build(ctx):
     """One row per judged (topic, trial) pair whose trial record the source holds (`ehrmind.tasks.trial_match`)."""
+    # lazy: ehrmind.tasks.trial_match imports this module at load time (an import cycle)
     from ehrmind.tasks.trial_match import build_trial_match
 
     collections, trials = ctx.loaded.data
