@@ -82,7 +82,7 @@ def cpo_classes() -> tuple[type, type]:
         try:
             from trl import CPOConfig, CPOTrainer
         except ImportError:
-            from importlib.metadata import version
+            from importlib.metadata import version  # lazy: only this error message needs it
 
             raise MissingTrainer(
                 f"prefer.method=cpo needs TRL's CPOTrainer, which TRL {version('trl')} does not provide "

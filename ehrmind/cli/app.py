@@ -107,9 +107,8 @@ def warmup(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = Non
 
     Example: ehrmind warmup --config recipes/medcalc/warmup.yaml --model /models/Qwen2.5-3B-Instruct
     """
-    from ehrmind.seed_papers.staged_warmup import (
-        run_if_staged,  # `stage: warmup_stages` recipes run stage by stage
-    )
+    # lazy: loads pydantic, yaml, which importing this module does not
+    from ehrmind.seed_papers.staged_warmup import run_if_staged  # `stage: warmup_stages`, stage by stage
 
     # lazy: only when this command runs
     from ehrmind.stages.warmup import run_warmup
@@ -131,9 +130,8 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
 
     Example: ehrmind rl --config recipes/medcalc/rl.yaml --set training.max_steps=200
     """
-    from ehrmind.seed_papers.curriculum import (
-        run_if_curriculum,  # a recipe with `stages:` runs stage by stage
-    )
+    # lazy: loads pydantic, yaml, which importing this module does not
+    from ehrmind.seed_papers.curriculum import run_if_curriculum  # a recipe with `stages:`, stage by stage
 
     # lazy: only when this command runs
     from ehrmind.stages.rl import run_rl

@@ -43,7 +43,7 @@ COMMON_CATEGORIES = ((NORMAL, 0.55), (MILD, 0.3), (MODERATE, 0.15))
 
 def _ehrshot_tasks():
     try:
-        from ehr_adapters.ehrshot import TASKS
+        from ehr_adapters.ehrshot import TASKS  # lazy: loads polars; only --ehrshot needs it
     except ImportError as exc:  # the adapter is optional for calculator synthesis
         raise SynthesisError(
             f"--ehrshot needs ehr_adapters.ehrshot, which failed to import ({exc})"

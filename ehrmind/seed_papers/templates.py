@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import calculators
 from calculators.weeks_days import WEEKS_DAYS_MENTION
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
@@ -62,10 +63,8 @@ def template_family(row: dict[str, Any]) -> str:
 def family_card(family: str, rows: list[dict[str, Any]]) -> str:
     """What the teacher is told about a family: the calculator's card, or the task name and its labels."""
     try:
-        import calculators
-
         return calculators.get(family).describe()
-    except (KeyError, LookupError, ValueError, AttributeError):
+    except calculators.UnknownCalculatorError:  # a label task's family (e.g. ehrshot/...): no calculator card
         choices = sorted({str(c) for r in rows for c in (_gold(r).get("choices") or [])})
         return f"Task: {family}." + (f" The answer is one of: {', '.join(choices)}." if choices else "")
 

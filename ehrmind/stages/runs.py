@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ehrmind.config import RunConfig, dump_config
+from rewards import stats
 
 T = TypeVar("T")
 STATS_PREFIX = "reward_stats/"  # metrics.jsonl keys of rewards.stats totals (counts), beside TRL's own metrics
@@ -52,7 +53,7 @@ def environment() -> dict[str, Any]:
 
         env["cuda"] = torch.cuda.is_available()
         env["devices"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    except ImportError:
+    except ImportError:  # the core (calculators, data build) installs without the training stack
         env["cuda"] = False
     return env
 
@@ -153,14 +154,9 @@ def metrics_callback(run_dir: Path):
             if not logs or not state.is_world_process_zero:
                 return
             record = {"step": state.global_step, "epoch": state.epoch, **logs}
-            try:
-                from rewards import stats
-
-                # Totals since the last log, under their own prefix: TRL logs the rewards' per-batch
-                # `<reward>/fail/<reason>` fractions under the same names, which these counts would overwrite.
-                record.update({f"{STATS_PREFIX}{k}": v for k, v in stats.snapshot_and_reset().items()})
-            except (ImportError, AttributeError):
-                pass
+            # Totals since the last log, under their own prefix: TRL logs the rewards' per-batch
+            # `<reward>/fail/<reason>` fractions under the same names, which these counts would overwrite.
+            record.update({f"{STATS_PREFIX}{k}": v for k, v in stats.snapshot_and_reset().items()})
             with path.open("a") as fh:
                 fh.write(json.dumps(record, default=float) + "\n")
 

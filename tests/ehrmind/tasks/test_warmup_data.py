@@ -107,7 +107,7 @@ def test_validate_dry_runs_the_warmup_mix(tmp_path, medcalc_rows):
 
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in medcalc_rows))
-    recipe = Path(cli.__file__).resolve().parents[1] / "recipes" / "medcalc" / "warmup.yaml"
+    recipe = Path(__file__).resolve().parents[3] / "recipes" / "medcalc" / "warmup.yaml"  # the repository
     runner = CliRunner()
     ok = runner.invoke(cli.app, ["validate", str(recipe), "--set", f"data.train={data}"])
     assert ok.exit_code == 0, ok.output
