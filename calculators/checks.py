@@ -9,7 +9,8 @@
   wrong molar mass, a missing analyte or a formula that silently assumed a unit.
 
 `load_available` loads every registered calculator it can and reports the others (a module that is not
-written yet) instead of failing, so tools work while the registry is being filled.
+written yet) instead of failing, so tools work while the registry is being filled. A module that exists but
+fails to import is a bug and raises.
 """
 
 from __future__ import annotations
@@ -63,15 +64,16 @@ class CheckResult:
 
 
 def load_available() -> tuple[list[Calculator], dict[str, str]]:
-    """(calculators that load, {id: reason} for those that do not import yet)."""
+    """(calculators that load, {id: "not implemented"} for registered modules not written yet)."""
     loaded: list[Calculator] = []
     missing: dict[str, str] = {}
     for name in MODULES:
         try:
             loaded.append(load(name))
-        except ImportError as exc:
-            own_module = getattr(exc, "name", None) == f"calculators.defs.{name}"
-            missing[name] = "not implemented" if own_module else f"cannot be imported: {exc}"
+        except ModuleNotFoundError as exc:
+            if exc.name != f"calculators.defs.{name}":
+                raise  # a written module whose own imports fail is a bug, not a calculator "not implemented"
+            missing[name] = "not implemented"
     return loaded, missing
 
 

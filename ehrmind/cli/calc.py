@@ -79,7 +79,9 @@ def _calculator(calc_id: str) -> Calculator:
         return calculators.get(calc_id)
     except UnknownCalculatorError as exc:
         _fail(str(exc))
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("calculators.defs."):
+            raise  # a dependency missing from a written module is a bug, not "not implemented"
         _fail(f"calculator {calc_id!r} is registered but not implemented yet")
 
 

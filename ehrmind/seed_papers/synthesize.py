@@ -128,6 +128,7 @@ def draw_case(
     scenarios = rare_scenarios(calc) if rare else ()
     if rare and not scenarios:
         raise SynthesisError(f"calculator {calc.id!r} has no rare scenario or rare input tail")
+    rejected: Counter[str] = Counter()  # why draws were rejected, named in the error if none passes
     for _ in range(tries):
         scenario = rng.choice(scenarios) if scenarios else None
         values = _canonical_draw(calc, rng, scenario)
@@ -140,16 +141,21 @@ def draw_case(
         )
         try:
             result = calc.evaluate(written)
-        except Exception:  # a joint constraint or a range edge after unit rounding: draw again
+        except calculators.InputError as exc:  # a joint constraint or a range edge after unit rounding: count why, draw again
+            rejected.update(f"{p.input}: {p.message}" for p in exc.problems)
             continue
         value = result.value
         if scenario and scenario.min_output is not None and not value >= scenario.min_output:
+            rejected[f"output {value} below the scenario's min_output {scenario.min_output}"] += 1
             continue
         if scenario and scenario.max_output is not None and not value <= scenario.max_output:
+            rejected[f"output {value} above the scenario's max_output {scenario.max_output}"] += 1
             continue
         return CalcCase(values, written, render_varied_note(calc, values, texts, rng), result, scenario)
     kind = f"rare case ({scenarios[0].what}...)" if rare else "case"
-    raise SynthesisError(f"{calc.id}: could not draw a valid {kind} in {tries} tries; check RARE_SCENARIOS")
+    reasons = "; ".join(f"{why} ({n}x)" for why, n in rejected.most_common(3))
+    raise SynthesisError(f"{calc.id}: could not draw a valid {kind} in {tries} tries; check RARE_SCENARIOS "
+                         f"(rejected for: {reasons})")
 
 
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def _category(calc_id: str | None) -> str | None:
         return None
     try:
         return calculators.get(calc_id).category
-    except Exception:
+    except calculators.UnknownCalculatorError:  # a row naming a calculator we do not have: counted as "unknown"
         return None
 
 

@@ -8,9 +8,11 @@ controllable shares of rare, extreme cases.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from calculators.errors import InputError
 from calculators.formula import fmt
 from calculators.spec import Calculator, Input
 from calculators.units import display_unit
@@ -69,16 +71,36 @@ def sample_value(spec: Input, rng: random.Random, rare: bool = False) -> Any:
     return round(value, dist.decimals) if dist.decimals else int(round(value))
 
 
+MAX_DRAWS = 50  # draws per synthetic patient before sample_inputs gives up
+
+
+class SamplingError(RuntimeError):
+    """No draw of a calculator's inputs passed its constraints; names the calculator and what rejected them."""
+
+    def __init__(self, calculator_id: str, draws: int, rejected: Counter[str]):
+        self.calculator_id, self.draws, self.rejected = calculator_id, draws, rejected
+        reasons = "; ".join(f"{why} ({n}x)" for why, n in rejected.most_common(3))
+        super().__init__(f"{calculator_id}: could not sample valid inputs in {draws} tries; the calculator "
+                         f"rejected the draws for: {reasons}. Fix: widen or shift DISTRIBUTIONS for those inputs")
+
+
 def sample_inputs(calc: Calculator, rng: random.Random, rare: bool = False) -> dict[str, Any]:
-    """A full set of valid inputs (retries until the calculator accepts them)."""
-    for _ in range(50):
+    """A full set of valid inputs: rejection sampling, drawing again while the calculator rejects the draw.
+
+    Each input is drawn on its own, so a joint constraint (e.g. an age range per branch) or an undefined
+    result can reject a draw (`InputError`); after `MAX_DRAWS` rejections `SamplingError` names the calculator
+    and the constraints that rejected the draws. Any other error is a bug and propagates.
+    """
+    rejected: Counter[str] = Counter()
+    for _ in range(MAX_DRAWS):
         values = {spec.name: sample_value(spec, rng, rare) for spec in calc.inputs}
         try:
             calc.evaluate(values, assume_canonical=True)
-        except Exception:  # out of a joint constraint (e.g. age range per branch): draw again
+        except InputError as exc:  # a violated constraint: count why, draw again
+            rejected.update(f"{p.input}: {p.message}" for p in exc.problems)
             continue
         return values
-    raise RuntimeError(f"{calc.id}: could not sample valid inputs in 50 tries")
+    raise SamplingError(calc.id, MAX_DRAWS, rejected)
 
 
 def render_note(calc: Calculator, values: dict[str, Any]) -> str:

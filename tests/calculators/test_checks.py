@@ -72,3 +72,13 @@ def test_load_available_reports_unwritten_modules(monkeypatch: pytest.MonkeyPatc
     loaded, missing = load_available()
     assert missing == {"not_written_yet": "not implemented"}
     assert {c.id for c in loaded} == set(registry.MODULES) - {"not_written_yet"}
+
+
+def test_load_available_raises_when_a_written_module_fails_to_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A missing dependency inside a calculator's module is a bug, not a calculator "not implemented".
+    def load(name: str):
+        raise ModuleNotFoundError("No module named 'scipy'", name="scipy")
+
+    monkeypatch.setattr(checks, "load", load)
+    with pytest.raises(ModuleNotFoundError, match="scipy"):
+        load_available()

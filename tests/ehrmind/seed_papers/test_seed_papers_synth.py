@@ -1,17 +1,20 @@
 """`ehrmind synthesize`: synthetic gold equals the calculators' values, the rare share is controlled."""
 
 import json
+import random
 import re
 from datetime import date
 
 import pytest
 
 import calculators
+from calculators.errors import InputError, Problem
 from ehrmind.seed_papers.synthesize import (
     RARE_SCENARIOS,
     SynthesisError,
     SynthesisPlan,
     calculator_rows,
+    draw_case,
     run_synthesize,
 )
 from ehrmind.tasks.schema import check_row, read_rows
@@ -219,3 +222,25 @@ def test_bad_knowledge_line_names_the_line_and_field(tmp_path):
     k.write_text(k.read_text() + '\n{"entity": "X", "facts": {"inheritance": 3}}')
     with pytest.raises(SynthesisError, match=r"k.jsonl:5: field 'facts'"):
         knowledge_rows(k, t, 4, 0.0, 0.0, seed=0)
+
+
+class _Rejecting:
+    """A real calculator whose evaluate always raises `exc` (every other attribute is the real one)."""
+
+    def __init__(self, calc, exc: Exception):
+        self._calc, self._exc = calc, exc
+
+    def __getattr__(self, name):
+        return getattr(self._calc, name)
+
+    def evaluate(self, *args, **kwargs):
+        raise self._exc
+
+
+def test_draw_case_names_the_constraint_that_rejected_every_draw():
+    always = _Rejecting(calculators.get("bmi"), InputError("bmi", [Problem("weight", 1, "below the plausible range")]))
+    with pytest.raises(SynthesisError, match=r"bmi: could not draw a valid case in 20 tries; check RARE_SCENARIOS "
+                                             r"\(rejected for: weight: below the plausible range \(20x\)\)"):
+        draw_case(always, random.Random(0), rare=False, tries=20)
+    with pytest.raises(ZeroDivisionError):  # a calculator bug is not a rejected draw
+        draw_case(_Rejecting(calculators.get("bmi"), ZeroDivisionError()), random.Random(0), rare=False)
