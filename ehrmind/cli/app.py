@@ -107,7 +107,7 @@ def warmup(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = Non
 
     Example: ehrmind warmup --config recipes/medcalc/warmup.yaml --model /models/Qwen2.5-3B-Instruct
     """
-    # lazy: loads pydantic, yaml, which importing this module does not
+    # lazy: only when this command runs
     from ehrmind.seed_papers.staged_warmup import run_if_staged  # `stage: warmup_stages`, stage by stage
 
     # lazy: only when this command runs
@@ -130,7 +130,7 @@ def rl(config: ConfigOpt = None, model: ModelOpt = None, data: DataOpt = None, o
 
     Example: ehrmind rl --config recipes/medcalc/rl.yaml --set training.max_steps=200
     """
-    # lazy: loads pydantic, yaml, which importing this module does not
+    # lazy: only when this command runs
     from ehrmind.seed_papers.curriculum import run_if_curriculum  # a recipe with `stages:`, stage by stage
 
     # lazy: only when this command runs

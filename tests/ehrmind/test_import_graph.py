@@ -1,7 +1,8 @@
 """ehrmind's import graph: no cycles, a torch-free CLI front, and a reason for every function-local import.
 
 The graph is read from the source with `ast`, function-local imports included, so a cycle hidden inside a
-function (which works until someone hoists the import) fails here too.
+function (which works until someone hoists the import) fails here too; `if TYPE_CHECKING:` imports never run
+and are not counted.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def _imports(tree: ast.Module):
 
     def visit(node: ast.AST, local: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue  # type hints only: never imported at run time
             inner = local or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
             if isinstance(child, ast.Import):
                 found.append((child, [a.name for a in child.names], local))
