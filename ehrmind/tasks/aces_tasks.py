@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ehr_adapters.aces import AcesTask, extract_cohort, load_task
 from ehr_adapters.errors import AdapterError, SkippedItem
@@ -26,6 +26,9 @@ from ehrmind.tasks.families.aces import LABELS as CHOICES  # the family declarat
 from ehrmind.tasks.families.aces import PREFIX
 from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
+
+if TYPE_CHECKING:
+    from ehrmind.tasks.sources import BuildContext
 
 
 def question(task: AcesTask) -> str:
@@ -86,3 +89,11 @@ def build_aces(
         prompt = chat_prompt(serialize(record, when), text, gold)
         out.rows.append(new_row(f"{name}/{patient}/{when.isoformat()}", name, prompt, gold, patient, meta))
     return out
+
+
+def build_from_source(ctx: BuildContext) -> TaskRows:
+    """Rows of the ACES task of `--aces` (`ehrmind.tasks.aces_tasks`)."""
+    o = ctx.options
+    return build_aces(ctx.loaded.data.dataset, o.aces, o.aces_predicates, ctx.loaded.data.get, ctx.render,
+                      str(ctx.source.path), max_per_task=o.max_per_task, seed=o.seed, strict=o.strict)  # fmt: skip
+

@@ -77,7 +77,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
         context = BuildContext(source, options, loaded, render)
         for family in selected:  # in declared order: rows and skipped items come out in a stable order
             if source.kind in family.sources:
-                built.extend(family.build(context))
+                built.extend(family.builder()(context))
         fixed_splits.update(loaded.fixed_splits())
         read = loaded.report.to_dict(max_items=0)
         read.pop("skipped", None)

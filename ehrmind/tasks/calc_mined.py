@@ -17,25 +17,27 @@ MEDS extract is mined without building a PatientRecord per candidate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
 from calculators import Calculator, CalculatorError
 from calculators.editions import for_edition
 from calculators.registry import load
-from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import AdapterError, SkippedItem
-from ehr_adapters.record import PatientRecord, age_years
+from ehr_adapters.record import age_years
 from ehrmind.tasks.families.calc import NAME as TASK  # the family declaration names the rows
 from ehrmind.tasks.prompt_numbers import answer_in_prompt, shown_number, visible
 from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
 
-__all__ = ["TASK", "answer_in_prompt", "build_calc", "events_frame", "plan_for", "question", "spread", "visible"]
+if TYPE_CHECKING:
+    from ehrmind.tasks.sources import BuildContext
+
+__all__ = ["TASK", "answer_in_prompt", "build_calc", "plan_for", "question", "spread", "visible"]
 
 DEFAULT_CALCULATORS: tuple[str, ...] = (
     "anion_gap", "albumin_corrected_anion_gap", "delta_gap", "serum_osmolality", "calcium_correction",
@@ -111,23 +113,6 @@ def plan_for(calc: Calculator) -> MiningPlan | str:
     if not measured:
         return "no required measured input"
     return MiningPlan(calc, measured, tuple(demographic), optional, assumed)
-
-
-def events_frame(records: Iterable[PatientRecord]) -> pl.DataFrame:
-    """Concept measurements from records (FHIR path): subject_id, time, concept, numeric_value, unit, code."""
-    rows = []
-    for record in records:
-        for event in record.events:
-            if event.value is None or event.time is None:
-                continue
-            concept = concept_of(event.code, event.system)
-            if concept is not None:
-                rows.append(
-                    (record.patient_id, event.time, concept, float(event.value), event.unit, event.code)
-                )
-    schema = {"subject_id": pl.Utf8, "time": pl.Datetime("us"), "concept": pl.Utf8, "numeric_value": pl.Float64,
-              "unit": pl.Utf8, "code": pl.Utf8}  # fmt: skip
-    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _measurements(events: pl.DataFrame, concept: str, name: str) -> pl.DataFrame:
@@ -363,3 +348,18 @@ def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) 
             fix="fix the source record, or build without --strict to skip it with a reason",
         )
     out.skipped.append(SkippedItem(source, position, reason))
+
+
+def build_from_source(ctx: BuildContext) -> TaskRows:
+    """Rows of every calculator whose inputs the source's records hold (`ehrmind.tasks.calc_mined`)."""
+    records = ctx.loaded.data
+    return build_calc(
+        records.events(),
+        records.get,
+        ctx.render,
+        str(ctx.source.path),
+        per_patient=ctx.options.per_patient,
+        strict=ctx.options.strict,
+        edition=ctx.options.edition or "source",
+    )
+

@@ -24,6 +24,7 @@ from ehrmind.tasks.calc_mined import Patient
 from ehrmind.tasks.families.ehrshot import NAME, PREFIX  # the family's declaration names the rows
 from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
+from ehrmind.tasks.sources import BuildContext, BuildError
 
 
 def task_names(selected: Sequence[str] | None) -> list[str]:
@@ -174,3 +175,26 @@ def label_files(paths: Sequence[Path]) -> pl.DataFrame | None:
     if not paths:
         return None
     return pl.concat([read_labeled_patients(p) for p in paths], how="vertical_relaxed")
+
+
+def build_from_source(ctx: BuildContext) -> TaskRows:
+    """Rows of the selected EHRSHOT tasks (all for "ehrshot"), from labels or EHRSHOT's label files."""
+    try:
+        names = task_names(ctx.selected(NAME))
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
+    options = ctx.options
+    return build_ehrshot(
+        ctx.loaded.data.dataset,
+        names,
+        ctx.loaded.data.get,
+        ctx.render,
+        str(ctx.source.path),
+        max_per_task=options.max_per_task,
+        seed=options.seed,
+        strict=options.strict,
+        given_labels=label_files(options.labels),
+        keep_unanswerable=options.keep_unanswerable,
+        include_blood_gas=options.include_blood_gas,
+    )
+

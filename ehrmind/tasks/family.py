@@ -13,7 +13,8 @@ and the open-book/knowledge-card handling of calculator rows all read these decl
 is one module in `ehrmind/tasks/families/` defining `FAMILY = TaskFamily(...)` (found by listing that
 package, like `calculators/defs/`), plus its tests. See docs/architecture.md, "Adding a task family".
 
-Torch-free: declarations import their builders lazily (a test imports the registry and checks).
+Torch-free: a declaration names its builder as "module:function", imported only when it builds (a test
+imports the registry and checks); the builder module imports the declaration's names, never the reverse.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ class TaskFamily:
     name: str  # the `task` column of its rows, or their prefix "<name>/" when `subtasks`
     order: int  # position in listings, build order within a source, eval order of the graders
     sources: tuple[str, ...]  # source kinds (`--source KIND:PATH`, `ehrmind.tasks.sources`) that supply it
-    build: Callable[[BuildContext], TaskRows]  # rows of this family from one loaded source
+    # rows of this family from one loaded source: the function, or "module:function" (imported when built,
+    # so the declaration need not import its builder, which imports the declaration's names)
+    build: Callable[[BuildContext], TaskRows] | str
     gold_kinds: tuple[str, ...]  # `gold.kind` of its rows (`rewards.gold`)
     grader: str  # the reward eval decides correctness with (`ehrmind eval`)
     rubric: tuple[RewardSpec, ...]  # the family's rewards in a recipe, with weights and options
@@ -65,6 +68,13 @@ class TaskFamily:
     check_options: Callable[[Any, bool], None] | None = None  # (BuildOptions, selected) -> raise BuildError
     warmup_rubrics: Callable[[set[str]], list[tuple[str, str, str]]] | None = None  # tasks -> (task, q, a)
     help: str = ""  # one phrase for `--tasks` help
+
+    def builder(self) -> Callable[[BuildContext], TaskRows]:
+        """The build function (a "module:function" reference is imported here)."""
+        if callable(self.build):
+            return self.build
+        module, _, name = self.build.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     def owns(self, task: str) -> bool:
         """Whether a row's `task` belongs to this family."""
@@ -89,6 +99,8 @@ def register(family: TaskFamily) -> TaskFamily:
         raise FamilyError(f"task family {family.name!r} is registered twice")
     if not family.name or "/" in family.name:
         raise FamilyError(f"task family name {family.name!r} must be non-empty and without '/'")
+    if not callable(family.build) and family.build.count(":") != 1:
+        raise FamilyError(f"task family {family.name!r}: build must be a function or 'module:function'")
     unknown = [k for k in family.sources if k not in READERS]
     if unknown or not family.sources:
         raise FamilyError(

@@ -17,7 +17,7 @@ import math
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculators import Calculator, CalculatorError
 from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
@@ -29,6 +29,9 @@ from ehr_adapters.medcalc_bench import MedCalcCase
 from ehrmind.tasks.families.medcalc import NAME as TASK  # the family declaration names the rows
 from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
+
+if TYPE_CHECKING:
+    from ehrmind.tasks.sources import BuildContext
 
 
 @cache
@@ -194,3 +197,12 @@ def _skip(out: TaskRows, strict: bool, source: str | Path, position: str, field:
             fix="fix the row, or build without --strict to skip it with a reason",
         )
     out.skipped.append(SkippedItem(str(source), position, reason))
+
+
+def build_from_source(ctx: BuildContext) -> TaskRows:
+    """Rows of every MedCalc-Bench CSV of the source (`ehrmind.tasks.medcalc`)."""
+    out = TaskRows()
+    for file, cases in ctx.loaded.data:
+        out.extend(build_medcalc(cases, file, strict=ctx.options.strict, edition=ctx.options.edition))
+    return out
+

@@ -2,7 +2,7 @@
 
     parse_source("meds:../shared/data/mimic-iv-demo-meds") -> Source("meds", Path(...))
     loaded = load(source, options)          # report, files, kind-specific data, splits the source fixes
-    family.build(BuildContext(source, options, loaded, render))
+    family.builder()(BuildContext(source, options, loaded, render))
 
 Each kind has one reader (`READERS`): `medcalc-bench` yields (file, cases) per CSV, `trec-ct` gives
 (collections, trials), `fhir` and `meds` give `Records` (an events frame and a patient lookup, shared by
@@ -12,17 +12,21 @@ declare which kinds they read (`TaskFamily.sources`); a new family reading an ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ehr_adapters.codes import concept_of
 from ehr_adapters.errors import ReadReport
 from ehr_adapters.medcalc_bench import read_medcalc_bench
 from ehr_adapters.record import PatientRecord
 from ehr_adapters.serialize import meds_timelines, serialize, serialize_timeline
 from ehr_adapters.trec_ct import read_trec_ct
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MEDS_SPLIT_NAMES = {"train": "train", "tuning": "val", "val": "val", "held_out": "test", "test": "test"}
 
@@ -120,9 +124,6 @@ def _read_trec_ct(source: Source, options: BuildOptions) -> Loaded:
 def _read_fhir(source: Source, options: BuildOptions) -> Loaded:
     # lazy: loads polars, which importing this module does not
     from ehr_adapters.fhir import read_fhir
-
-    # lazy: loads polars, which importing this module does not
-    from ehrmind.tasks.calc_mined import events_frame
 
     records, report = read_fhir(source.path, strict=options.strict)
     by_id = {r.patient_id: r for r in records}
@@ -224,3 +225,23 @@ def _all_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def events_frame(records: Iterable[PatientRecord]) -> pl.DataFrame:
+    """Concept measurements from records (FHIR path): subject_id, time, concept, numeric_value, unit, code
+    (the frame `ehrmind.tasks.calc_mined` mines calculator inputs from)."""
+    import polars as pl  # lazy: loads polars, which importing this module does not
+
+    rows = []
+    for record in records:
+        for event in record.events:
+            if event.value is None or event.time is None:
+                continue
+            concept = concept_of(event.code, event.system)
+            if concept is not None:
+                rows.append(
+                    (record.patient_id, event.time, concept, float(event.value), event.unit, event.code)
+                )
+    schema = {"subject_id": pl.Utf8, "time": pl.Datetime("us"), "concept": pl.Utf8, "numeric_value": pl.Float64,
+              "unit": pl.Utf8, "code": pl.Utf8}  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -14,7 +14,7 @@ counted: TREC judges tens of thousands of trials and a sample file holds a few.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.trec_ct import LABELS, Topic, TrecCollection, Trial
@@ -22,6 +22,9 @@ from ehrmind.tasks.families.trial_match import NAME as TASK  # the family declar
 from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, new_row
 from rewards.trial_limits import limits_meta, trial_limits
+
+if TYPE_CHECKING:
+    from ehrmind.tasks.sources import BuildContext
 
 DEFAULT_CRITERIA_CHARS = 4000
 
@@ -171,3 +174,12 @@ def _skip(out: TaskRows, strict: bool, file: str, position: str, field: str, rea
             fix="fix the qrels file, or build without --strict to skip the pair",
         )
     out.skipped.append(SkippedItem(file, position, reason))
+
+
+def build_from_source(ctx: BuildContext) -> TaskRows:
+    """One row per judged (topic, trial) pair whose trial record the source holds (`ehrmind.tasks.trial_match`)."""
+    collections, trials = ctx.loaded.data
+    return build_trial_match(
+        collections, trials, strict=ctx.options.strict, criteria_chars=ctx.options.criteria_chars
+    )
+

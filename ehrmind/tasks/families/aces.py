@@ -16,16 +16,6 @@ PREFIX = NAME + "/"
 LABELS = ("yes", "no")
 
 
-def build(ctx):
-    """Rows of the ACES task of `--aces` (`ehrmind.tasks.aces_tasks`)."""
-    # lazy: loads polars, yaml, which importing this module does not
-    from ehrmind.tasks.aces_tasks import build_aces
-
-    o = ctx.options
-    return build_aces(ctx.loaded.data.dataset, o.aces, o.aces_predicates, ctx.loaded.data.get, ctx.render,
-                      str(ctx.source.path), max_per_task=o.max_per_task, seed=o.seed, strict=o.strict)  # fmt: skip
-
-
 def check_options(options, selected: bool) -> None:
     """The task and its config come together (`--aces TASK.yaml` adds the task)."""
     if selected != (options.aces is not None):
@@ -36,7 +26,7 @@ FAMILY = TaskFamily(
     name=NAME,
     order=50,
     sources=("meds",),
-    build=build,
+    build="ehrmind.tasks.aces_tasks:build_from_source",  # the builder imports this declaration, not the reverse
     gold_kinds=("label",),
     grader="diagnosis_label",
     rubric=(

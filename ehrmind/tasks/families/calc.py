@@ -11,28 +11,11 @@ from ehrmind.tasks.family import RewardSpec, TaskFamily
 NAME = "calc"
 
 
-def build(ctx):
-    """Rows of every calculator whose inputs the source's records hold (`ehrmind.tasks.calc_mined`)."""
-    # lazy: loads polars, which importing this module does not
-    from ehrmind.tasks.calc_mined import build_calc
-
-    records = ctx.loaded.data
-    return build_calc(
-        records.events(),
-        records.get,
-        ctx.render,
-        str(ctx.source.path),
-        per_patient=ctx.options.per_patient,
-        strict=ctx.options.strict,
-        edition=ctx.options.edition or "source",
-    )
-
-
 FAMILY = TaskFamily(
     name=NAME,
     order=20,
     sources=("fhir", "meds"),
-    build=build,
+    build="ehrmind.tasks.calc_mined:build_from_source",  # the builder imports this declaration, not the reverse
     gold_kinds=NUMERIC_KINDS,
     grader="calc_accuracy",
     rubric=(  # recipes/calc/rl.yaml

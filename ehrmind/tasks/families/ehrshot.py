@@ -8,34 +8,9 @@ Each task's question, labels and labelling rule are its `ehr_adapters.ehrshot_sp
 from __future__ import annotations
 
 from ehrmind.tasks.family import RewardSpec, TaskFamily
-from ehrmind.tasks.sources import BuildError
 
 NAME = "ehrshot"
 PREFIX = NAME + "/"
-
-
-def build(ctx):
-    """Rows of the selected EHRSHOT tasks (all for "ehrshot"), from labels or EHRSHOT's label files."""
-    # lazy: loads polars, which importing this module does not
-    from ehrmind.tasks.ehrshot_tasks import build_ehrshot, label_files, task_names
-    try:
-        names = task_names(ctx.selected(NAME))
-    except ValueError as exc:
-        raise BuildError(str(exc)) from None
-    options = ctx.options
-    return build_ehrshot(
-        ctx.loaded.data.dataset,
-        names,
-        ctx.loaded.data.get,
-        ctx.render,
-        str(ctx.source.path),
-        max_per_task=options.max_per_task,
-        seed=options.seed,
-        strict=options.strict,
-        given_labels=label_files(options.labels),
-        keep_unanswerable=options.keep_unanswerable,
-        include_blood_gas=options.include_blood_gas,
-    )
 
 
 def warmup_rubrics(tasks: set[str]) -> list[tuple[str, str, str]]:
@@ -43,10 +18,7 @@ def warmup_rubrics(tasks: set[str]) -> list[tuple[str, str, str]]:
     names = {t.removeprefix(PREFIX) for t in tasks if t.startswith(PREFIX)}
     if not names:
         return []
-    try:
-        from ehr_adapters.ehrshot import TASKS
-    except ImportError:
-        TASKS = {}
+    from ehr_adapters.ehrshot import TASKS  # lazy: loads polars, which importing the registry does not
     return [
         (PREFIX + name, f"Define the EHRSHOT task '{name}' and its labels.",
          f"{TASKS[name].description} Labels: {', '.join(TASKS[name].choices)}.")
@@ -58,7 +30,7 @@ FAMILY = TaskFamily(
     name=NAME,
     order=30,
     sources=("meds",),
-    build=build,
+    build="ehrmind.tasks.ehrshot_tasks:build_from_source",  # the builder imports this declaration, not the reverse
     gold_kinds=("label",),
     grader="diagnosis_label",
     rubric=(  # recipes/ehrshot/rl.yaml

@@ -21,17 +21,6 @@ RUBRIC_CARD = (
 )
 
 
-def build(ctx):
-    """One row per judged (topic, trial) pair whose trial record the source holds (`ehrmind.tasks.trial_match`)."""
-    # lazy: ehrmind.tasks.trial_match imports this module at load time (an import cycle)
-    from ehrmind.tasks.trial_match import build_trial_match
-
-    collections, trials = ctx.loaded.data
-    return build_trial_match(
-        collections, trials, strict=ctx.options.strict, criteria_chars=ctx.options.criteria_chars
-    )
-
-
 def warmup_rubrics(tasks: set[str]) -> list[tuple[str, str, str]]:
     """The warm-up's rubric card: how eligibility is graded."""
     return [(NAME, "How is clinical-trial eligibility graded?", RUBRIC_CARD)] if NAME in tasks else []
@@ -41,7 +30,7 @@ FAMILY = TaskFamily(
     name=NAME,
     order=40,
     sources=("trec-ct",),
-    build=build,
+    build="ehrmind.tasks.trial_match:build_from_source",  # the builder imports this declaration, not the reverse
     gold_kinds=("label",),
     grader="trial_label",
     rubric=(  # recipes/trial_match/rl.yaml

@@ -11,8 +11,9 @@ import pytest
 import calculators
 from ehr_adapters.record import Event, PatientRecord
 from ehr_adapters.serialize import serialize
-from ehrmind.tasks.calc_mined import build_calc, events_frame, plan_for, question, spread
+from ehrmind.tasks.calc_mined import build_calc, plan_for, question, spread
 from ehrmind.tasks.prompt_numbers import answer_in_prompt, visible
+from ehrmind.tasks.sources import events_frame
 
 T = datetime(2024, 3, 1, 8, 0)
 LOINC = "http://loinc.org"
