@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ehr_adapters.ehrshot_spec import SEVERITY
+from ehrmind.jsonl import json_objects
 from ehrmind.seed_papers.synthesis_base import SynthesisError, draw_split
 from ehrmind.tasks.families.ehrshot import PREFIX
 from ehrmind.tasks.prompts import chat_prompt
@@ -142,19 +143,7 @@ def ehrshot_lab_rows(
 def _read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
     if not path.exists():
         raise SynthesisError(f"--{what}: file {path} does not exist")
-    items = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SynthesisError(
-                f"{path}:{lineno}: not JSON ({exc.msg}); write one JSON object per line"
-            ) from None
-        if not isinstance(item, dict):
-            raise SynthesisError(f"{path}:{lineno}: expected a JSON object, got {type(item).__name__}")
-        items.append({**item, "_line": lineno})
+    items = [{**item, "_line": lineno} for lineno, item in json_objects(path, SynthesisError)]
     if not items:
         raise SynthesisError(f"--{what}: {path} has no entries")
     return items

@@ -14,11 +14,11 @@ Writes a run directory `runs/prefer/<time>/` like warmup and rl (config, env, me
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ehrmind.config import RunConfig
+from ehrmind.jsonl import json_objects
 from ehrmind.stages.report import write_training_report
 from ehrmind.stages.train_common import (
     load_for_training,
@@ -51,15 +51,7 @@ def read_pairs(path: str | Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise PairsError(f"pairs file {path} does not exist; build it with `ehrmind prefer build`")
     pairs = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PairsError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise PairsError(f"{path}:{lineno}: expected a JSON object with {', '.join(PAIR_KEYS)}")
+    for lineno, row in json_objects(path, PairsError):
         for key in PAIR_KEYS:
             if not _messages_ok(row.get(key)):
                 raise PairsError(f"{path}:{lineno}: field {key!r}={str(row.get(key))[:60]!r} must be text or a "

@@ -31,6 +31,7 @@ from typing import Any
 
 import calculators
 from calculators.weeks_days import WEEKS_DAYS_MENTION
+from ehrmind.jsonl import json_objects
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 # Step numbers (a line starting "1." or "2)", or "Step 3") order the plan; they are not values, so the leak
@@ -169,14 +170,8 @@ def write_templates(templates: list[dict[str, Any]], out: str | Path, report: di
 def load_templates(path: str | Path) -> dict[str, str]:
     """family -> template from an `ehrmind templates` file; raises ValueError naming a bad line."""
     out: dict[str, str] = {}
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("family"), str) or not isinstance(
+    for lineno, item in json_objects(path):
+        if not isinstance(item.get("family"), str) or not isinstance(
                 item.get("template"), str) or not item["template"].strip():
             raise ValueError(f"{path}:{lineno}: each line needs text fields family and template")
         out[item["family"]] = item["template"]

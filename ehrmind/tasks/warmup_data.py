@@ -25,11 +25,11 @@ import json
 import random
 from collections import Counter, defaultdict
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import calculators
 from ehrmind.config import WarmupMix
+from ehrmind.jsonl import json_objects
 from ehrmind.seed_papers.templates import apply_templates, template_family
 from ehrmind.tasks.bundled import question_for
 from ehrmind.tasks.family import calculator_families, families
@@ -136,10 +136,7 @@ def knowledge_cards(calc_ids: list[str], per_calculator: int, seed: int) -> list
 
 def user_rationales(path: str) -> list[dict[str, Any]]:
     out = []
-    for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        item = json.loads(line)
+    for lineno, item in json_objects(path):
         missing = {"prompt", "rationale", "answer"} - set(item)
         if missing:
             raise ValueError(f"{path}:{lineno}: missing {sorted(missing)}; each line needs prompt, rationale, answer")
@@ -169,14 +166,8 @@ def rubrics(tasks: set[str]) -> list[dict[str, Any]]:
 def instructions(path: str) -> list[dict[str, Any]]:
     """Plain instruction rows {prompt, response}: the completion is the response as written (no answer format)."""
     out = []
-    for lineno, line in enumerate(Path(path).read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k].strip()
+    for lineno, item in json_objects(path):
+        if not all(isinstance(item.get(k), str) and item[k].strip()
                                                  for k in ("prompt", "response")):
             raise ValueError(f"{path}:{lineno}: each line needs non-empty text fields prompt and response")
         out.append({"prompt": [{"role": "user", "content": item["prompt"]}],
