@@ -309,7 +309,28 @@ def _semantic_problems(config: RunConfig, check_paths: bool) -> list[str]:
                 )
     if config.stage == "pretrain":
         problems.extend(_pretrain_problems(config, check_paths))
+    problems.extend(_task_problems(config.data.tasks))
     problems.extend(batch_problems(config))
+    return problems
+
+
+def _task_problems(selected: list[str]) -> list[str]:
+    """`data.tasks` entries name a registered task family (or one of its subtasks, or pseudo-labelled rows):
+    a typo would otherwise filter every row away and fail later as "no rows"."""
+    if not selected:
+        return []
+    from ehrmind.tasks.family import family_names  # lazy: loads the source readers; only data.tasks needs it
+    from ehrmind.tasks.schema import PSEUDO_PREFIX as PSEUDO  # lazy: as above
+
+    names = family_names()
+    problems = []
+    for i, task in enumerate(selected):
+        base = task.removeprefix(PSEUDO)
+        if not any(base == name or base.startswith(name + "/") for name in names):
+            problems.append(
+                f"data.tasks.{i}: {task!r} names no task family; choose from {', '.join(names)} "
+                f"(a subtask as NAME/..., pseudo-labelled rows as {PSEUDO}NAME)"
+            )
     return problems
 
 

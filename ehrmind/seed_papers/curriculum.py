@@ -51,7 +51,7 @@ from ehrmind.overrides import (
 from ehrmind.seed_papers.pseudo_label import agreement_lines
 from ehrmind.stages.runs import read_metrics
 from ehrmind.tasks.load import load_split
-from ehrmind.tasks.schema import write_jsonl
+from ehrmind.tasks.schema import PSEUDO_PREFIX, write_jsonl
 
 
 class StageSpec(Strict):
@@ -116,9 +116,9 @@ def validate_curriculum(
 def _stored_pseudo_rows(config: RunConfig, into: Path) -> tuple[str, int]:
     """Copy the stage's train rows with `pseudo/<task>` renamed `<task>`: the task's reward grades the majority."""
     rows = load_split(config.data, "train")
-    renamed = [{**r, "task": r["task"].removeprefix("pseudo/")} for r in rows]
+    renamed = [{**r, "task": r["task"].removeprefix(PSEUDO_PREFIX)} for r in rows]
     write_jsonl(renamed, into / "train.jsonl")
-    return str(into), sum(r["task"].startswith("pseudo/") for r in rows)
+    return str(into), sum(r["task"].startswith(PSEUDO_PREFIX) for r in rows)
 
 
 def _pseudo_manifest(plan: Curriculum, configs: list[RunConfig]) -> dict[str, Any] | None:

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from ehrmind.seed_papers.vote import Vote, answer_json, pseudo_gold, vote
-from ehrmind.tasks.schema import read_rows, write_jsonl
+from ehrmind.tasks.schema import PSEUDO_PREFIX, read_rows, write_jsonl
 from rewards.parse import DEFAULT_FORMAT
 
-PREFIX = "pseudo/"
+PREFIX = PSEUDO_PREFIX
 
 
 def _meta(row: dict[str, Any]) -> dict[str, Any]:

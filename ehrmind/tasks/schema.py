@@ -28,6 +28,11 @@ GOLD_KINDS = ("decimal", "integer", "date", "weeks_days", "label")
 SPLITS = ("train", "val", "test")
 
 
+# Rows pseudo-labelled by majority vote (`ehrmind pseudo-label`) are "pseudo/<task>": derived from a family's
+# rows, so they have no family of their own.
+PSEUDO_PREFIX = "pseudo/"
+
+
 class TaskRowError(ValueError):
     """A row or a task file does not follow the schema."""
 

@@ -72,6 +72,15 @@ def test_overrides_reach_any_field_and_are_typed():
         load_config(default_recipe("rl"), stage="rl", overrides=parse_overrides(["lora.r=many"]))
 
 
+def test_data_tasks_name_registered_families():
+    # families, subtasks and pseudo-labelled rows pass; a typo is named with the registered families
+    ok = parse_overrides(["data.tasks=[calc, ehrshot/lab_anemia, pseudo/calc]"])
+    assert load_config(default_recipe("rl"), stage="rl", overrides=ok).data.tasks == [
+        "calc", "ehrshot/lab_anemia", "pseudo/calc"]
+    with pytest.raises(ConfigError, match=r"data.tasks.1: 'ehrshoot' names no task family; choose from .*trial_match"):
+        load_config(default_recipe("rl"), stage="rl", overrides=parse_overrides(["data.tasks=[calc, ehrshoot]"]))
+
+
 def test_stage_mismatch_is_an_error():
     with pytest.raises(ConfigError, match="stage"):
         load_config(default_recipe("warmup"), stage="rl")
