@@ -92,7 +92,7 @@ def build_aces(
 
 
 def build_from_source(ctx: BuildContext) -> TaskRows:
-    """Rows of the ACES task of `--aces` (`ehrmind.tasks.aces_tasks`)."""
+    """Rows of the ACES task of `--aces`: the family declaration's builder."""
     o = ctx.options
     return build_aces(ctx.loaded.data.dataset, o.aces, o.aces_predicates, ctx.loaded.data.get, ctx.render,
                       str(ctx.source.path), max_per_task=o.max_per_task, seed=o.seed, strict=o.strict)  # fmt: skip

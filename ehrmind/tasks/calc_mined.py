@@ -351,7 +351,7 @@ def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) 
 
 
 def build_from_source(ctx: BuildContext) -> TaskRows:
-    """Rows of every calculator whose inputs the source's records hold (`ehrmind.tasks.calc_mined`)."""
+    """Rows of every calculator whose inputs the source's records hold: the family declaration's builder."""
     records = ctx.loaded.data
     return build_calc(
         records.events(),

@@ -200,7 +200,7 @@ def _skip(out: TaskRows, strict: bool, source: str | Path, position: str, field:
 
 
 def build_from_source(ctx: BuildContext) -> TaskRows:
-    """Rows of every MedCalc-Bench CSV of the source (`ehrmind.tasks.medcalc`)."""
+    """Rows of every MedCalc-Bench CSV of the source: the family declaration's builder."""
     out = TaskRows()
     for file, cases in ctx.loaded.data:
         out.extend(build_medcalc(cases, file, strict=ctx.options.strict, edition=ctx.options.edition))

@@ -177,7 +177,7 @@ def _skip(out: TaskRows, strict: bool, file: str, position: str, field: str, rea
 
 
 def build_from_source(ctx: BuildContext) -> TaskRows:
-    """One row per judged (topic, trial) pair whose trial record the source holds (`ehrmind.tasks.trial_match`)."""
+    """One row per judged (topic, trial) pair whose trial record the source holds: the family declaration's builder."""
     collections, trials = ctx.loaded.data
     return build_trial_match(
         collections, trials, strict=ctx.options.strict, criteria_chars=ctx.options.criteria_chars
