@@ -28,3 +28,22 @@ def tiny_model(tmp_path_factory) -> Path:
     from ehrmind.stages.models import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny")
+
+
+class _Rejecting:
+    """A real calculator whose evaluate always raises `exc` (every other attribute is the real one)."""
+
+    def __init__(self, calc, exc: Exception):
+        self._calc, self._exc = calc, exc
+
+    def __getattr__(self, name):
+        return getattr(self._calc, name)
+
+    def evaluate(self, *args, **kwargs):
+        raise self._exc
+
+
+@pytest.fixture
+def rejecting():
+    """`rejecting(calc, exc)`: a calculator whose every evaluation raises `exc` (rejection-sampling tests)."""
+    return _Rejecting

@@ -224,23 +224,11 @@ def test_bad_knowledge_line_names_the_line_and_field(tmp_path):
         knowledge_rows(k, t, 4, 0.0, 0.0, seed=0)
 
 
-class _Rejecting:
-    """A real calculator whose evaluate always raises `exc` (every other attribute is the real one)."""
 
-    def __init__(self, calc, exc: Exception):
-        self._calc, self._exc = calc, exc
-
-    def __getattr__(self, name):
-        return getattr(self._calc, name)
-
-    def evaluate(self, *args, **kwargs):
-        raise self._exc
-
-
-def test_draw_case_names_the_constraint_that_rejected_every_draw():
-    always = _Rejecting(calculators.get("bmi"), InputError("bmi", [Problem("weight", 1, "below the plausible range")]))
+def test_draw_case_names_the_constraint_that_rejected_every_draw(rejecting):
+    always = rejecting(calculators.get("bmi"), InputError("bmi", [Problem("weight", 1, "below the plausible range")]))
     with pytest.raises(SynthesisError, match=r"bmi: could not draw a valid case in 20 tries; check RARE_SCENARIOS "
                                              r"\(rejected for: weight: below the plausible range \(20x\)\)"):
         draw_case(always, random.Random(0), rare=False, tries=20)
     with pytest.raises(ZeroDivisionError):  # a calculator bug is not a rejected draw
-        draw_case(_Rejecting(calculators.get("bmi"), ZeroDivisionError()), random.Random(0), rare=False)
+        draw_case(rejecting(calculators.get("bmi"), ZeroDivisionError()), random.Random(0), rare=False)
