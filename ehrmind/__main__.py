@@ -1,5 +1,5 @@
 """`python -m ehrmind` (used by `accelerate launch -m ehrmind ...`)."""
 
-from ehrmind.cli.app import main
+from ehrmind.cli.app import run
 
-main()
+run()

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ehrmind.config import default_recipe  # callers and tests also import it from here
+from ehrmind.cli import teardown
 
 console = Console()
 app = typer.Typer(
@@ -74,8 +74,8 @@ def _resume_outcomes():
 
 def _load(stage: str, config: Path | None, model: str | None, data: str | None, out: str | None,
           sets: list[str] | None, trust: bool = False, download: bool = False):
-    # lazy: only when this command runs
-    from ehrmind.config import load_config
+    # lazy: only when this command runs (pydantic's config models cost ~0.2 s that `data build` never needs)
+    from ehrmind.config import default_recipe, load_config
 
     # lazy: only when this command runs
     from ehrmind.overrides import command_overrides
@@ -274,5 +274,16 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+def run() -> None:
+    """The process entry point (`ehrmind`, `python -m ehrmind`): `main()`, then exit (quickly when the
+    command asked for it: `ehrmind.cli.teardown`)."""
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    teardown.exit_process(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ehrmind.cli import teardown
 from ehrmind.tasks.families.aces import PREFIX as ACES
 from ehrmind.tasks.family import calculator_families, families
 
@@ -199,6 +200,7 @@ def build_cmd(
     for warning in manifest.get("warnings", []):
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     console.print(f"manifest: {out / 'manifest.json'}", highlight=False)
+    teardown.skip_teardown()  # the parquet files and the manifest are closed: exit without freeing objects
 
 
 @app.command("show")

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ehrmind.cli.app import default_recipe
-from ehrmind.config import ConfigError, load_config, parse_overrides
+from ehrmind.config import ConfigError, default_recipe, load_config, parse_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ehrmind.cli.app import default_recipe
-from ehrmind.config import ConfigError, CorpusSource, load_config
+from ehrmind.config import ConfigError, CorpusSource, default_recipe, load_config
 from ehrmind.seed_papers.pretrain import CorpusError, pack, read_source
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ehrmind.cli.app import default_recipe
-from ehrmind.config import load_config
+from ehrmind.config import default_recipe, load_config
 from ehrmind.stages.evaluate import run_eval
 
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ehrmind.cli.app import default_recipe
-from ehrmind.config import load_config
+from ehrmind.config import default_recipe, load_config
 from ehrmind.stages.evaluate import generate, grade
 from ehrmind.stages.models import load_model_and_tokenizer
 from ehrmind.tasks.load import load_split

@@ -84,8 +84,7 @@ def test_training_keeps_fp32_master_weights_so_a_1e6_step_counts(tiny_model, tmp
     """A bf16 recipe (model.dtype bf16, bf16 compute) trains fp32 master weights: one lr-1e-6 step moves them."""
     from safetensors.torch import load_file
 
-    from ehrmind.cli.app import default_recipe
-    from ehrmind.config import load_config
+    from ehrmind.config import default_recipe, load_config
     from ehrmind.stages.train_common import load_for_training, training_precision
     from ehrmind.stages.warmup import run_warmup
 
@@ -118,8 +117,7 @@ def test_lora_loads_the_frozen_base_in_bf16_and_trains_fp32_adapters(tiny_model)
     import torch
     from peft import get_peft_model
 
-    from ehrmind.cli.app import default_recipe
-    from ehrmind.config import load_config
+    from ehrmind.config import default_recipe, load_config
     from ehrmind.stages.train_common import load_for_training, peft_config, training_precision
 
     config = load_config(default_recipe("rl"), stage="rl", overrides={

@@ -88,8 +88,7 @@ def test_cards_go_to_calculator_rows_only_and_come_off_exactly() -> None:
 def test_eval_reports_closed_and_open_book_side_by_side(tmp_path: Path, monkeypatch) -> None:
     """A stand-in model that answers right only when the card is in its prompt: the closed-book column must
     read 0 % and the open-book column 100 %, on the same rows; the main metrics stay closed-book."""
-    from ehrmind.cli.app import default_recipe
-    from ehrmind.config import load_config
+    from ehrmind.config import default_recipe, load_config
     from ehrmind.stages import evaluate, models
 
     rows = [{**r, "split": "test"} for r in sample_rows()[:8]]
@@ -134,8 +133,7 @@ def test_eval_reports_closed_and_open_book_side_by_side(tmp_path: Path, monkeypa
 
 
 def test_eval_without_open_book_shows_no_card_and_no_section(tmp_path: Path, monkeypatch) -> None:
-    from ehrmind.cli.app import default_recipe
-    from ehrmind.config import load_config
+    from ehrmind.config import default_recipe, load_config
     from ehrmind.stages import evaluate, models
 
     rows, _ = open_book_rows([{**r, "split": "test"} for r in sample_rows()[:3]])  # rows built open-book

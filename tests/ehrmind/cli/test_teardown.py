@@ -1,0 +1,36 @@
+"""`ehrmind.cli.teardown`: the fast exit keeps the exit code, runs atexit handlers and flushes output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = """
+import atexit, sys, threading, time
+from ehrmind.cli import teardown
+atexit.register(lambda: print("atexit ran", flush=False))
+print("buffered line", end="")  # no newline, no flush: must still reach the pipe
+if "{mode}" != "normal":
+    teardown.skip_teardown()
+if "{mode}" == "thread":
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+teardown.exit_process({code!r})
+"""
+
+
+@pytest.mark.parametrize("mode", ["fast", "normal", "thread"])
+@pytest.mark.parametrize("code", [0, 3, None])
+def test_exit_keeps_code_runs_atexit_and_flushes(mode, code):
+    done = subprocess.run([sys.executable, "-c", SCRIPT.format(mode=mode, code=code)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == (code or 0), done.stderr
+    assert done.stdout == "buffered lineatexit ran\n"
+
+
+def test_a_message_code_exits_1_with_the_message():
+    done = subprocess.run([sys.executable, "-c", SCRIPT.format(mode="fast", code="bad recipe")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "bad recipe" in done.stderr
