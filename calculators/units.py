@@ -142,10 +142,15 @@ _NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d
 
 @cache
 def registry():
-    """The shared pint registry (built lazily: constructing it costs ~0.3 s)."""
+    """The shared pint registry, built lazily. Parsing pint's definition files costs ~0.3-0.5 s, a tenth of a
+    MIMIC demo build, so pint's own cache of the parsed definitions is used (in the user's cache directory,
+    keyed by the files' content); where that directory cannot be created, the files are parsed each time."""
     import pint
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    try:
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    except OSError:  # no writable cache directory (read-only home): parse the definitions instead
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     # Equivalents are declared dimensionally as substance; valence is applied separately.
     ureg.define("meq = 1e-3 * mol")
     ureg.define("U = [enzyme_activity]")

@@ -292,30 +292,36 @@ def _value(value: float | None, unit: str | None, text: str | None) -> str:
 
 def _lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> list[str]:
     """The section's event lines at `now`: "- Sodium: 138 mEq/L (3 h ago)"; recent encounters show no
-    value. The part before the time is formatted once per row and timeline."""
+    value. The part before the time is formatted once per row and timeline, the time once per distance."""
     picks = section_rows(tl, kind, mode, cap, now)
     if not picks:
         return []
     recent = mode == "recent"
     events = tl.by_kind[kind]
-    times = events.times
     prefixes = tl.prefixes.get((kind, recent))
     if prefixes is None:
-        prefixes = tl.prefixes[(kind, recent)] = [None] * len(times)
-    out = []
+        prefixes = tl.prefixes[(kind, recent)] = [None] * len(events.times)
     for i in picks:
-        prefix = prefixes[i]
-        if prefix is None:
+        if prefixes[i] is None:
             shown = None if recent else _value(events.values[i], events.units[i], events.texts[i])
-            prefix = prefixes[i] = f"- {events.displays[i]}: {shown}" if shown else f"- {events.displays[i]}"
-        minutes = (now - times[i]) // 60_000_000  # type: ignore[operator]
-        suffix = _AGO.get(minutes)
-        if suffix is None:
-            suffix = f" ({_ago(now, times[i])})"  # type: ignore[arg-type]
-            if len(_AGO) < 200_000:
-                _AGO[minutes] = suffix
-        out.append(prefix + suffix)
-    return out
+            prefixes[i] = f"- {events.displays[i]}: {shown}" if shown else f"- {events.displays[i]}"
+    # comprehensions, not one loop with appends: ~75 lines per prompt, thousands of prompts per build
+    times = events.times
+    minutes = [(now - times[i]) // 60_000_000 for i in picks]  # type: ignore[operator]
+    suffixes = [_AGO.get(m) for m in minutes]
+    if None in suffixes:
+        for k, m in enumerate(minutes):
+            if suffixes[k] is None:
+                suffixes[k] = _ago_suffix(m)
+    return [prefixes[i] + suffix for i, suffix in zip(picks, suffixes, strict=True)]  # type: ignore[operator]
+
+
+def _ago_suffix(minutes: int) -> str:
+    """ " (3 h ago)" for a distance in whole minutes (the text depends on the minutes alone), memoized."""
+    suffix = f" ({_ago(minutes * 60_000_000, 0)})"
+    if len(_AGO) < 200_000:
+        _AGO[minutes] = suffix
+    return suffix
 
 
 _AGO: dict[int, str] = {}  # minutes before now -> " (3 h ago)": the text depends on the minutes alone

@@ -26,10 +26,18 @@ def answer_in_prompt(calc_id: str, context: str, gold: dict[str, Any]) -> str | 
     """The record line that states the gold value itself (within its tolerance), or None."""
     pattern = OUTPUT_LINES.get(calc_id)
     lower, upper = gold.get("lower", gold["value"]), gold.get("upper", gold["value"])
-    for display, number in re.findall(r"^- ([^\n]*?): (-?\d+(?:\.\d+)?)\b", context, re.MULTILINE):
-        if pattern and re.search(pattern, display, re.IGNORECASE) and lower <= float(number) <= upper:
+    if not pattern:
+        return None
+    for display, number in _event_lines(context):
+        if re.search(pattern, display, re.IGNORECASE) and lower <= number <= upper:
             return display
     return None
+
+
+@lru_cache(maxsize=256)
+def _event_lines(context: str) -> tuple[tuple[str, float], ...]:
+    # cached: the calculators asked at one instant of one patient share the context
+    return tuple((display, float(number)) for display, number in _EVENT_LINE.findall(context))
 
 
 def shown_number(context: str, value: float) -> float | None:
@@ -70,4 +78,5 @@ def visible(context: str, value: float) -> bool:
     return shown_number(context, value) is not None
 
 
+_EVENT_LINE = re.compile(r"^- ([^\n]*?): (-?\d+(?:\.\d+)?)\b", re.MULTILINE)
 _EVENT_NUMBER = re.compile(r"^- [^\n]*?: (-?\d+(?:\.\d+)?)(?= |$)", re.MULTILINE)
