@@ -11,7 +11,6 @@ events; `ehr_adapters.serialize` only formats and budgets the lines.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -44,29 +43,21 @@ def _key_rows(tl: Timeline, kind: str, latest: bool) -> _KeyIndex:
 
         events = tl.by_kind[kind]
         n = len(events.times)
-        # latest values: rows with neither a value nor a text are never shown
-        if latest:
-            keep: Sequence[int] = [
-                i
-                for i, (v, t) in enumerate(zip(events.values, events.texts, strict=True))
-                if v is not None or t
-            ]
-            keys = [events.codes[i] for i in keep]
-        else:
-            keep, keys = range(n), events.displays
-        ids = {key: k for k, key in enumerate(dict.fromkeys(keys))}
-        key_id = np.fromiter(map(ids.__getitem__, keys), np.int64, len(keys))
-        order = np.argsort(key_id, kind="stable")  # by key, then row
-        kept = np.asarray(keep, dtype=np.int64)[order]
-        follow = np.full(len(kept), n, dtype=np.int64)
-        if len(kept):
-            sorted_ids = key_id[order]
-            follow[:-1] = np.where(sorted_ids[1:] == sorted_ids[:-1], kept[1:], n)
-        next_same = np.full(n, -1, dtype=np.int64)
-        next_same[kept] = follow
-        key_codes = {code: _is_key(code) for code in ids} if latest else {}
+        keys = events.codes if latest else events.displays
+        # One backward pass: each shown row learns the next row with its key. Latest values: rows with
+        # neither a value nor a text are never shown (-1) and do not hide an earlier value.
+        next_same = [-1] * n
+        follow: dict[str, int] = {}
+        values, texts = events.values, events.texts
+        for i in range(n - 1, -1, -1):
+            if not latest or values[i] is not None or texts[i]:
+                key = keys[i]
+                next_same[i] = follow.get(key, n)
+                follow[key] = i
+        key_codes = {code: _is_key(code) for code in follow} if latest else {}
         is_key = [key_codes.get(code, False) for code in events.codes] if latest else []
-        found = tl.key_index[cache_key] = _KeyIndex(next_same, is_key, events.ends.count(None) != n)
+        index = np.array(next_same, dtype=np.int64)
+        found = tl.key_index[cache_key] = _KeyIndex(index, is_key, events.ends.count(None) != n)
     return found
 
 

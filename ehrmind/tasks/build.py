@@ -16,9 +16,10 @@ from __future__ import annotations
 import gc
 import random
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -93,8 +94,11 @@ def _build(options: BuildOptions) -> dict[str, Any]:
     source_info: list[dict[str, Any]] = []
     fixed_splits: dict[str, str] = {}
     render = serializer(options) if any(s.kind in RECORD_KINDS for s in options.sources) else None
+    preparing = _start_preparing(selected, options)
     for source in options.sources:
         loaded = load(source, options)
+        for thread in preparing:  # builders never run alongside a family's preparation
+            thread.join()
         context = BuildContext(source, options, loaded, render)
         for family in selected:  # in declared order: rows and skipped items come out in a stable order
             if source.kind in family.sources:
@@ -139,6 +143,26 @@ def _build(options: BuildOptions) -> dict[str, Any]:
     write_splits(out, rows)
     write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _start_preparing(selected: list[TaskFamily], options: BuildOptions) -> list[threading.Thread]:
+    """Run each selected family's `prepare` in a background thread. Reading a source is mostly polars
+    work that releases the GIL, so imports and formula compilation overlap it (~0.5 s of a MIMIC demo
+    build on 2 cores). A failure is not reported here: the builder makes the same calls and reports it."""
+    threads = []
+    for family in selected:
+        prepare = family.preparer()
+        if prepare is not None:
+            thread = threading.Thread(target=_quietly, args=(prepare, options), name=f"prepare-{family.name}",
+                                      daemon=True)  # fmt: skip
+            thread.start()
+            threads.append(thread)
+    return threads
+
+
+def _quietly(prepare: Any, options: BuildOptions) -> None:
+    with suppress(Exception):  # the builder repeats these calls and raises the error with its context
+        prepare(options)
 
 
 def _data_warnings(rows: list[dict[str, Any]], built: TaskRows) -> list[str]:

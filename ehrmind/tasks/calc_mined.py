@@ -350,6 +350,16 @@ def _skip(out: TaskRows, strict: bool, source: str, position: str, reason: str) 
     out.skipped.append(SkippedItem(source, position, reason))
 
 
+def prepare(options: Any) -> None:
+    """Load the default calculators and compile their formulas (sympy, ~0.5 s) by evaluating each one's
+    first golden example, which also loads pint's units: the family declaration's `prepare`, run while
+    the sources are read. Errors are left to `build_calc`, which makes the same calls."""
+    for calc_id in DEFAULT_CALCULATORS:
+        calc = for_edition(load(calc_id), options.edition or "source")
+        if calc.examples:
+            calc.evaluate(calc.examples[0].inputs)
+
+
 def build_from_source(ctx: BuildContext) -> TaskRows:
     """Rows of every calculator whose inputs the source's records hold: the family declaration's builder."""
     records = ctx.loaded.data

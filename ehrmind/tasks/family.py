@@ -66,6 +66,9 @@ class TaskFamily:
     calculator_rows: bool = False  # rows name a calculator: worked solutions, knowledge cards, open book
     reliable_share: float | None = None  # share of k samples that must be correct for "reliable pass@k"
     check_options: Callable[[Any, bool], None] | None = None  # (BuildOptions, selected) -> raise BuildError
+    # "module:function"(BuildOptions): imports and compiles what the builder needs, in a background thread
+    # while the sources are read (`ehrmind.tasks.build`); optional, never changes what is built
+    prepare: str = ""
     warmup_rubrics: Callable[[set[str]], list[tuple[str, str, str]]] | None = None  # tasks -> (task, q, a)
     help: str = ""  # one phrase for `--tasks` help
 
@@ -74,6 +77,13 @@ class TaskFamily:
         if callable(self.build):
             return self.build
         module, _, name = self.build.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def preparer(self) -> Callable[[Any], None] | None:
+        """The `prepare` function (imported here), or None."""
+        if not self.prepare:
+            return None
+        module, _, name = self.prepare.partition(":")
         return getattr(importlib.import_module(module), name)
 
     def owns(self, task: str) -> bool:

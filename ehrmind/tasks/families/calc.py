@@ -16,6 +16,7 @@ FAMILY = TaskFamily(
     order=20,
     sources=("fhir", "meds"),
     build="ehrmind.tasks.calc_mined:build_from_source",  # the builder imports this declaration, not the reverse
+    prepare="ehrmind.tasks.calc_mined:prepare",
     gold_kinds=NUMERIC_KINDS,
     grader="calc_accuracy",
     rubric=(  # recipes/calc/rl.yaml
