@@ -97,12 +97,16 @@ def _build(options: BuildOptions) -> dict[str, Any]:
     preparing = _start_preparing(selected, options)
     for source in options.sources:
         loaded = load(source, options)
+        context = BuildContext(source, options, loaded, render)
+        families_here = [f for f in selected if source.kind in f.sources]
+        for family in families_here:
+            prefetch = family.prefetcher()
+            if prefetch is not None:
+                context.prefetched[family.name] = prefetch(context)
         for thread in preparing:  # builders never run alongside a family's preparation
             thread.join()
-        context = BuildContext(source, options, loaded, render)
-        for family in selected:  # in declared order: rows and skipped items come out in a stable order
-            if source.kind in family.sources:
-                built.extend(family.builder()(context))
+        for family in families_here:  # in declared order: rows and skipped items come out in a stable order
+            built.extend(family.builder()(context))
         fixed_splits.update(loaded.fixed_splits())
         read = loaded.report.to_dict(max_items=0)
         read.pop("skipped", None)

@@ -63,6 +63,7 @@ def build_ehrshot(
     given_labels: pl.DataFrame | None = None,
     keep_unanswerable: bool = False,
     include_blood_gas: bool = False,
+    labelled: tuple[pl.DataFrame, ReadReport] | None = None,
 ) -> TaskRows:
     """Rows for the chosen EHRSHOT tasks; labels beyond `max_per_task` per task are sampled away first.
 
@@ -70,12 +71,14 @@ def build_ehrshot(
     renders the context as of the prediction time. `given_labels` (subject_id, prediction_time, task,
     label; from EHRSHOT's own label files) replaces the labelers for the tasks it covers. Lab labels with
     no earlier result of the same test are skipped as unanswerable unless `keep_unanswerable` (EHRSHOT
-    keeps them; the prompt would hold nothing to reason from)."""
+    keeps them; the prompt would hold nothing to reason from). `labelled`: `derive_labels`'s result for
+    these tasks when already computed (the family's prefetch)."""
     out = TaskRows()
-    report = ReadReport()
     given = set(given_labels.get_column("task").unique().to_list()) if given_labels is not None else set()
     derive = [n for n in names if TASKS[n].kind != "multilabel" and n not in given]
-    labels = label(dataset, derive, report=report, include_blood_gas=include_blood_gas, with_history=True)
+    if labelled is None:
+        labelled = derive_labels(dataset, derive, include_blood_gas)
+    labels, report = labelled
     no_history = labels.filter(pl.col("history").not_())
     keep = pl.lit(True) if keep_unanswerable else pl.col("history").fill_null(True)  # null: not a lab task
     labels = labels.filter(keep).drop("history")
@@ -137,6 +140,16 @@ def build_ehrshot(
     return out
 
 
+def derive_labels(
+    dataset: MedsDataset, derive: Sequence[str], include_blood_gas: bool
+) -> tuple[pl.DataFrame, ReadReport]:
+    """EHRSHOT's labelers over the dataset for the tasks in `derive` (with the lab `history` column), and
+    what they noted (unknown units, unpaired visits)."""
+    report = ReadReport()
+    labels = label(dataset, derive, report=report, include_blood_gas=include_blood_gas, with_history=True)
+    return labels, report
+
+
 def _dedupe(labels: pl.DataFrame, out: TaskRows, source: str, strict: bool) -> pl.DataFrame:
     """One label per (patient, time, task): two results at one instant (e.g. a lab and a blood-gas
     hemoglobin) give two labels; equal ones are merged, conflicting ones skipped (the answer is ambiguous)."""
@@ -177,12 +190,26 @@ def label_files(paths: Sequence[Path]) -> pl.DataFrame | None:
     return pl.concat([read_labeled_patients(p) for p in paths], how="vertical_relaxed")
 
 
-def build_from_source(ctx: BuildContext) -> TaskRows:
-    """Rows of the selected EHRSHOT tasks (all for "ehrshot"), from labels or EHRSHOT's label files."""
+def prefetch_labels(ctx: BuildContext) -> tuple[pl.DataFrame, ReadReport] | None:
+    """The labels `build_from_source` derives (polars work, run while the calculators compile): the family
+    declaration's prefetch. None with EHRSHOT label files: the builder reads them first (they decide
+    which tasks are derived)."""
+    if ctx.options.labels:
+        return None
+    derive = [n for n in _names(ctx) if TASKS[n].kind != "multilabel"]
+    return derive_labels(ctx.loaded.data.dataset, derive, ctx.options.include_blood_gas)
+
+
+def _names(ctx: BuildContext) -> list[str]:
     try:
-        names = task_names(ctx.selected(NAME))
+        return task_names(ctx.selected(NAME))
     except ValueError as exc:
         raise BuildError(str(exc)) from None
+
+
+def build_from_source(ctx: BuildContext) -> TaskRows:
+    """Rows of the selected EHRSHOT tasks (all for "ehrshot"), from labels or EHRSHOT's label files."""
+    names = _names(ctx)
     options = ctx.options
     return build_ehrshot(
         ctx.loaded.data.dataset,
@@ -196,5 +223,6 @@ def build_from_source(ctx: BuildContext) -> TaskRows:
         given_labels=label_files(options.labels),
         keep_unanswerable=options.keep_unanswerable,
         include_blood_gas=options.include_blood_gas,
+        labelled=ctx.prefetched.get(NAME),
     )
 

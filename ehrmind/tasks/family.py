@@ -69,22 +69,24 @@ class TaskFamily:
     # "module:function"(BuildOptions): imports and compiles what the builder needs, in a background thread
     # while the sources are read (`ehrmind.tasks.build`); optional, never changes what is built
     prepare: str = ""
+    # "module:function"(BuildContext) -> Any: work on a read source that imports nothing heavy (EHRSHOT's
+    # labels: polars queries), run as soon as the source is read while `prepare` threads still run; the
+    # builder finds the result in `ctx.prefetched[name]`. Optional, never changes what is built.
+    prefetch: str = ""
     warmup_rubrics: Callable[[set[str]], list[tuple[str, str, str]]] | None = None  # tasks -> (task, q, a)
     help: str = ""  # one phrase for `--tasks` help
 
     def builder(self) -> Callable[[BuildContext], TaskRows]:
         """The build function (a "module:function" reference is imported here)."""
-        if callable(self.build):
-            return self.build
-        module, _, name = self.build.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return self.build if callable(self.build) else _resolve(self.build)
 
     def preparer(self) -> Callable[[Any], None] | None:
         """The `prepare` function (imported here), or None."""
-        if not self.prepare:
-            return None
-        module, _, name = self.prepare.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return _resolve(self.prepare) if self.prepare else None
+
+    def prefetcher(self) -> Callable[[BuildContext], Any] | None:
+        """The `prefetch` function (imported here), or None."""
+        return _resolve(self.prefetch) if self.prefetch else None
 
     def owns(self, task: str) -> bool:
         """Whether a row's `task` belongs to this family."""
@@ -96,6 +98,11 @@ class TaskFamily:
 
     def reward_names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys([self.grader, *(r.name for r in self.rubric)]))
+
+
+def _resolve(reference: str) -> Callable[..., Any]:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 _REGISTRY: dict[str, TaskFamily] = {}

@@ -96,6 +96,7 @@ class BuildContext:
     options: BuildOptions
     loaded: Loaded
     render: Callable[[Any, datetime], str] | None  # record/timeline + time -> prompt text (record sources)
+    prefetched: dict[str, Any] = field(default_factory=dict)  # family name -> its `prefetch` result
 
     def selected(self, family: str) -> list[str]:
         """The `--tasks` items of one family (e.g. ["ehrshot/lab_anemia"])."""

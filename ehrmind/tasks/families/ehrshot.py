@@ -31,6 +31,7 @@ FAMILY = TaskFamily(
     order=30,
     sources=("meds",),
     build="ehrmind.tasks.ehrshot_tasks:build_from_source",  # the builder imports this declaration, not the reverse
+    prefetch="ehrmind.tasks.ehrshot_tasks:prefetch_labels",
     gold_kinds=("label",),
     grader="diagnosis_label",
     rubric=(  # recipes/ehrshot/rl.yaml

@@ -1,0 +1,76 @@
+"""A family's `prepare` (background thread while sources are read) and `prefetch` (main thread, result in
+`ctx.prefetched`) run before its builder, and never change what is built."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ehrmind.tasks.build import BuildOptions, build, parse_source
+from ehrmind.tasks.family import RewardSpec, TaskFamily, register, unregister
+
+MEDS = Path(__file__).resolve().parents[3] / "examples" / "meds" / "mimic-iv-demo"
+SEEN: dict[str, object] = {}
+
+
+def _prepare(options) -> None:
+    SEEN["prepare_thread"] = threading.current_thread().name
+    time.sleep(0.3)  # slower than reading the source: the build must wait for it
+    SEEN["prepared"] = True
+
+
+def _failing_prepare(options) -> None:
+    raise RuntimeError("warm-up failed")
+
+
+def _prefetch(ctx) -> str:
+    SEEN["prefetch_thread"] = threading.current_thread().name
+    return f"prefetched from {ctx.source.kind}"
+
+
+def _build(ctx):
+    from ehrmind.tasks.prompts import chat_prompt
+    from ehrmind.tasks.schema import TaskRows, new_row
+
+    SEEN["prepared_before_build"] = SEEN.get("prepared", False)
+    out = TaskRows()
+    gold = {"kind": "label", "value": "yes", "choices": ["yes", "no"]}
+    for patient in ("1", "2"):
+        prompt = chat_prompt(ctx.prefetched.get("toyp", "nothing prefetched"), "Yes or no?", gold)
+        out.rows.append(new_row(f"toyp/{patient}", "toyp", prompt, gold, patient, {}))
+    return out
+
+
+def _family(prepare: str) -> TaskFamily:
+    return TaskFamily(name="toyp", order=98, sources=("meds",), build=_build, gold_kinds=("label",),
+                      grader="diagnosis_label", rubric=(RewardSpec("diagnosis_label"),), labels=("yes", "no"),
+                      prepare=prepare, prefetch=f"{__name__}:_prefetch")  # fmt: skip
+
+
+@pytest.fixture
+def declared(request):
+    SEEN.clear()
+    register(_family(f"{__name__}:{request.param}"))
+    yield
+    unregister("toyp")
+
+
+@pytest.mark.parametrize("declared", ["_prepare"], indirect=True)
+def test_prepare_runs_in_a_thread_and_finishes_before_the_builder(declared, tmp_path):
+    build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"))
+    assert SEEN["prepare_thread"] == "prepare-toyp"
+    assert SEEN["prepared_before_build"] is True
+    assert SEEN["prefetch_thread"] == threading.main_thread().name
+    rows = pl.concat([pl.read_parquet(tmp_path / "out" / f"{s}.parquet") for s in ("train", "val", "test")])
+    users = [m["content"] for p in rows.get_column("prompt").to_list() for m in p if m["role"] == "user"]
+    assert users and all(u.startswith("prefetched from meds") for u in users)
+
+
+@pytest.mark.parametrize("declared", ["_failing_prepare"], indirect=True)
+def test_a_failing_prepare_leaves_the_build_to_the_builder(declared, tmp_path):
+    manifest = build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"))
+    assert manifest["rows"] == 2
