@@ -89,21 +89,26 @@ def _pick_rows(
 
     stop = max(0, end - MAX_SCAN)  # bounds the rows looked at on very long records
     # The latest row of each key at or before now, newest first: the order a backward scan meets them.
-    picks = (np.flatnonzero(index.next_same[stop:end] >= end)[::-1] + stop).tolist()
-    latest = mode == "latest_value"
-    others: list[int] = []
-    keys: list[int] = []  # latest_value: measurements calculators use come first (most relevant)
-    want = cap * 3 if latest else cap  # look past the first `cap` codes so key ones are not crowded out
-    is_key = index.is_key
-    for i in picks:
-        if mode == "active":
+    newest = np.flatnonzero(index.next_same[stop:end] >= end)[::-1] + stop
+    if mode == "latest_value":
+        # Measurements calculators use come first (most relevant); look past the first `cap` codes so
+        # key ones are not crowded out.
+        head = newest[: cap * 3].tolist()
+        is_key = index.is_key
+        keys = [i for i in head if is_key[i]]
+        if len(keys) >= cap:
+            return keys[:cap]
+        return (keys + [i for i in head if not is_key[i]])[:cap]
+    if mode == "active":
+        shown: list[int] = []
+        for i in newest.tolist():
             row_end = ends[i]
-            if row_end is not None and row_end <= now:
-                continue  # resolved before now: not active (and older mentions are older still)
-        (keys if latest and is_key[i] else others).append(i)
-        if len(others) + len(keys) >= want or len(keys) >= cap:
-            break
-    return (keys + others)[:cap]
+            if row_end is None or row_end > now:  # else resolved before now: not active
+                shown.append(i)
+                if len(shown) >= cap:
+                    break
+        return shown[:cap]
+    return newest[:cap].tolist()  # distinct items
 
 
 @lru_cache(maxsize=65536)
