@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def check_row(row: dict[str, Any], where: str = "") -> None:
         ):
             problems.append("prompt must be a list of {role, content} messages")
         try:
-            gold = json.loads(row["gold"]) if isinstance(row["gold"], str) else row["gold"]
+            gold = _read_gold(row["gold"]) if isinstance(row["gold"], str) else row["gold"]
             if gold.get("kind") not in GOLD_KINDS:
                 problems.append(f"gold kind {gold.get('kind')!r} not in {GOLD_KINDS}")
         except (json.JSONDecodeError, AttributeError):
@@ -55,6 +56,12 @@ def check_row(row: dict[str, Any], where: str = "") -> None:
             problems.append(f"split {row['split']!r} not in {SPLITS}")
     if problems:
         raise TaskRowError(f"task row {row.get('id', '?')}{' in ' + where if where else ''}: " + "; ".join(problems))
+
+
+@lru_cache(maxsize=4096)
+def _read_gold(text: str) -> Any:
+    # cached: label rows repeat a handful of gold texts thousands of times; callers only read the result
+    return json.loads(text)
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> int:
@@ -190,7 +197,7 @@ def single_class_tasks(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     """Label tasks (gold kind "label" with several choices) whose rows all carry one value: task -> value."""
     values: dict[str, set[str]] = {}
     for row in rows:
-        gold = json.loads(row["gold"]) if isinstance(row["gold"], str) else row["gold"]
+        gold = _read_gold(row["gold"]) if isinstance(row["gold"], str) else row["gold"]
         if gold.get("kind") == "label" and len(gold.get("choices") or ()) > 1:
             values.setdefault(row["task"], set()).add(str(gold.get("value")))
     return {task: next(iter(v)) for task, v in sorted(values.items()) if len(v) == 1}
