@@ -191,8 +191,8 @@ def label_files(paths: Sequence[Path]) -> pl.DataFrame | None:
 
 
 def prefetch_labels(ctx: BuildContext) -> tuple[pl.DataFrame, ReadReport] | None:
-    """The labels `build_from_source` derives (polars work, run while the calculators compile): the family
-    declaration's prefetch. None with EHRSHOT label files: the builder reads them first (they decide
+    """The labels `build_from_source` derives (polars queries, run in a background thread while the calc
+    rows are built): the family declaration's prefetch. None with EHRSHOT label files: the builder reads them first (they decide
     which tasks are derived)."""
     if ctx.options.labels:
         return None
@@ -223,6 +223,6 @@ def build_from_source(ctx: BuildContext) -> TaskRows:
         given_labels=label_files(options.labels),
         keep_unanswerable=options.keep_unanswerable,
         include_blood_gas=options.include_blood_gas,
-        labelled=ctx.prefetched.get(NAME),
+        labelled=ctx.prefetched_result(NAME),
     )
 

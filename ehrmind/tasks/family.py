@@ -69,9 +69,10 @@ class TaskFamily:
     # "module:function"(BuildOptions): imports and compiles what the builder needs, in a background thread
     # while the sources are read (`ehrmind.tasks.build`); optional, never changes what is built
     prepare: str = ""
-    # "module:function"(BuildContext) -> Any: work on a read source that imports nothing heavy (EHRSHOT's
-    # labels: polars queries), run as soon as the source is read while `prepare` threads still run; the
-    # builder finds the result in `ctx.prefetched[name]`. Optional, never changes what is built.
+    # "module:function"(BuildContext) -> Any: work on a read source that needs no other family (EHRSHOT's
+    # labels: polars queries, which release the GIL), started in a background thread as soon as the source
+    # is read, so it overlaps earlier families' builders; the builder takes it with
+    # `ctx.prefetched_result(name)`. Optional, never changes what is built.
     prefetch: str = ""
     warmup_rubrics: Callable[[set[str]], list[tuple[str, str, str]]] | None = None  # tasks -> (task, q, a)
     help: str = ""  # one phrase for `--tasks` help

@@ -13,6 +13,7 @@ declare which kinds they read (`TaskFamily.sources`); a new family reading an ex
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -96,7 +97,12 @@ class BuildContext:
     options: BuildOptions
     loaded: Loaded
     render: Callable[[Any, datetime], str] | None  # record/timeline + time -> prompt text (record sources)
-    prefetched: dict[str, Any] = field(default_factory=dict)  # family name -> its `prefetch` result
+    prefetched: dict[str, Future] = field(default_factory=dict)  # family name -> its `prefetch`, running
+
+    def prefetched_result(self, family: str) -> Any:
+        """The family's `prefetch` result (waits for it; raises its error), or None without one."""
+        future = self.prefetched.get(family)
+        return None if future is None else future.result()
 
     def selected(self, family: str) -> list[str]:
         """The `--tasks` items of one family (e.g. ["ehrshot/lab_anemia"])."""

@@ -1,5 +1,5 @@
-"""A family's `prepare` (background thread while sources are read) and `prefetch` (main thread, result in
-`ctx.prefetched`) run before its builder, and never change what is built."""
+"""A family's `prepare` (background thread while sources are read, joined before any builder) and `prefetch`
+(background thread on the read source, result via `ctx.prefetched_result`) never change what is built."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _build(ctx):
     out = TaskRows()
     gold = {"kind": "label", "value": "yes", "choices": ["yes", "no"]}
     for patient in ("1", "2"):
-        prompt = chat_prompt(ctx.prefetched.get("toyp", "nothing prefetched"), "Yes or no?", gold)
+        prompt = chat_prompt(ctx.prefetched_result("toyp") or "nothing prefetched", "Yes or no?", gold)
         out.rows.append(new_row(f"toyp/{patient}", "toyp", prompt, gold, patient, {}))
     return out
 
@@ -64,10 +64,25 @@ def test_prepare_runs_in_a_thread_and_finishes_before_the_builder(declared, tmp_
     build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"))
     assert SEEN["prepare_thread"] == "prepare-toyp"
     assert SEEN["prepared_before_build"] is True
-    assert SEEN["prefetch_thread"] == threading.main_thread().name
+    assert SEEN["prefetch_thread"] == "prefetch-toyp"
     rows = pl.concat([pl.read_parquet(tmp_path / "out" / f"{s}.parquet") for s in ("train", "val", "test")])
     users = [m["content"] for p in rows.get_column("prompt").to_list() for m in p if m["role"] == "user"]
     assert users and all(u.startswith("prefetched from meds") for u in users)
+
+
+def _failing_prefetch(ctx) -> str:
+    raise ValueError("labeler failed")
+
+
+def test_a_prefetch_error_is_raised_by_the_build(tmp_path):
+    family = _family(f"{__name__}:_prepare")
+    register(TaskFamily(**{**family.__dict__, "prefetch": f"{__name__}:_failing_prefetch"}))
+    try:
+        with pytest.raises(ValueError, match="labeler failed"):
+            build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"))
+    finally:
+        unregister("toyp")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("declared", ["_failing_prepare"], indirect=True)
