@@ -19,7 +19,6 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ehr_adapters.errors import SkippedItem
+from ehrmind.tasks.background import in_background
 from ehrmind.tasks.family import TaskFamily, families
 from ehrmind.tasks.open_book import open_book_rows
 from ehrmind.tasks.schema import SPLITS, TaskRows, check_row, single_class_tasks
@@ -103,7 +103,7 @@ def _build(options: BuildOptions) -> dict[str, Any]:
         for family in families_here:  # e.g. EHRSHOT's label queries run while the calc rows are built
             prefetch = family.prefetcher()
             if prefetch is not None:
-                context.prefetched[family.name] = _in_background(prefetch, context, f"prefetch-{family.name}")
+                context.prefetched[family.name] = in_background(prefetch, context, name=f"prefetch-{family.name}")
         for thread in preparing:  # builders never run alongside a family's preparation
             thread.join()
         for family in families_here:  # in declared order: rows and skipped items come out in a stable order
@@ -163,20 +163,6 @@ def _start_preparing(selected: list[TaskFamily], options: BuildOptions) -> list[
             thread.start()
             threads.append(thread)
     return threads
-
-
-def _in_background(fn: Any, context: BuildContext, name: str) -> Future:
-    """`fn(context)` in a daemon thread; the builder takes the result (or the error) from the future."""
-    future: Future = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(fn(context))
-        except BaseException as exc:  # handed to the builder, which raises it where the family builds
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
 
 
 def _quietly(prepare: Any, options: BuildOptions) -> None:

@@ -25,6 +25,7 @@ from ehr_adapters.medcalc_bench import read_medcalc_bench
 from ehr_adapters.record import PatientRecord
 from ehr_adapters.serialize import meds_timelines, serialize, serialize_timeline
 from ehr_adapters.trec_ct import read_trec_ct
+from ehrmind.tasks.background import in_background
 
 if TYPE_CHECKING:
     import polars as pl
@@ -144,14 +145,15 @@ def _read_meds(source: Source, options: BuildOptions) -> Loaded:
     # lazy: loads polars, which importing this module does not
     from ehr_adapters.meds import read_meds
     dataset = read_meds(source.path, strict=options.strict)
+    # Timelines straight from the frame (the same prompt text as records, without Event objects), of every
+    # subject, built once and shared by every family built from this source. Started now: it is mostly a
+    # polars join and sort, which overlaps the labelers and the calculator search (`background`).
+    pending = in_background(meds_timelines, dataset, name="meds-timelines")
     timelines: dict[str, Any] = {}
 
     def get_records(ids: list) -> dict[str, Any]:
-        # Timelines straight from the frame: the same prompt text as records, without Event objects;
-        # built once per patient and shared by every family built from this source.
-        missing = [int(i) for i in ids if str(i) not in timelines]
-        if missing:
-            timelines.update({str(k): v for k, v in meds_timelines(dataset, missing).items()})
+        if not timelines:
+            timelines.update({str(k): v for k, v in pending.result().items()})
         return {str(i): timelines[str(i)] for i in ids if str(i) in timelines}
 
     def events():
