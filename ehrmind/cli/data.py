@@ -184,7 +184,7 @@ def build_cmd(
             from ehrmind.stages.progress import silence_progress_bars
 
             silence_progress_bars()
-        manifest = build(options)
+        manifest = build(options, keep=teardown.leave)  # freed by the OS at exit, not object by object
     table = Table(title=f"task rows written to {out}")
     for column in ("task", "train", "val", "test", "total"):
         table.add_column(column, justify="left" if column == "task" else "right")

@@ -16,12 +16,18 @@ import threading
 from typing import NoReturn
 
 _requested = False
+_left: list[object] = []  # data handed over by `leave`, never freed
 
 
 def skip_teardown() -> None:
     """Ask `exit_process` to skip freeing objects (call after the command's files are closed)."""
     global _requested
     _requested = True
+
+
+def leave(data: object) -> None:
+    """Hold `data` until the process ends (a command that will skip teardown: freeing it would be wasted)."""
+    _left.append(data)
 
 
 def exit_process(code: int | str | None) -> NoReturn:

@@ -119,6 +119,10 @@ def register(family: TaskFamily) -> TaskFamily:
         raise FamilyError(f"task family name {family.name!r} must be non-empty and without '/'")
     if not callable(family.build) and family.build.count(":") != 1:
         raise FamilyError(f"task family {family.name!r}: build must be a function or 'module:function'")
+    for hook in ("prepare", "prefetch"):
+        reference = getattr(family, hook)
+        if reference and reference.count(":") != 1:
+            raise FamilyError(f"task family {family.name!r}: {hook} must be 'module:function' or empty")
     unknown = [k for k in family.sources if k not in READERS]
     if unknown or not family.sources:
         raise FamilyError(

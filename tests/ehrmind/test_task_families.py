@@ -18,6 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ehrmind.tasks.family import (
+    FamilyError,
     RewardSpec,
     TaskFamily,
     families,
@@ -116,6 +117,21 @@ def test_toy_family_is_listed_and_routed(toy):
         from ehrmind.tasks.build import BuildOptions, build, parse_source
 
         build(BuildOptions([parse_source(f"trec-ct:{REPO / 'examples' / 'trec-ct'}")], ["toy"], Path("unused")))
+
+
+@pytest.mark.parametrize("family", families(), ids=lambda f: f.name)
+def test_every_declared_hook_resolves_to_a_function(family):
+    # prepare's errors are left to the builder, so a misspelt reference would silently never run: pinned here
+    assert callable(family.builder())
+    for hook in (family.preparer(), family.prefetcher()):
+        assert hook is None or callable(hook)
+    assert [f.name for f in families() if f.prepare] == ["calc"]
+    assert [f.name for f in families() if f.prefetch] == ["ehrshot"]
+
+
+def test_a_hook_that_is_not_module_function_is_refused():
+    with pytest.raises(FamilyError, match="prepare must be 'module:function'"):
+        register(TaskFamily(**{**TOY.__dict__, "name": "toyhook", "prepare": "no_colon_here"}))
 
 
 def test_a_declaration_with_an_unknown_source_kind_is_refused():

@@ -89,3 +89,13 @@ def test_a_prefetch_error_is_raised_by_the_build(tmp_path):
 def test_a_failing_prepare_leaves_the_build_to_the_builder(declared, tmp_path):
     manifest = build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"))
     assert manifest["rows"] == 2
+
+
+@pytest.mark.parametrize("declared", ["_prepare"], indirect=True)
+def test_keep_receives_the_build_data_instead_of_it_being_freed(declared, tmp_path):
+    kept: list = []
+    manifest = build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"),
+                     keep=kept.append)
+    (built, rows, context) = kept[0]
+    assert [r["id"] for r in rows] == ["toyp/1", "toyp/2"] and manifest["rows"] == len(rows)
+    assert context.source.kind == "meds" and built.rows
