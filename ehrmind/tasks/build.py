@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from ehr_adapters.errors import SkippedItem
-from ehrmind.tasks.background import in_background
 from ehrmind.tasks.family import TaskFamily, families
 from ehrmind.tasks.open_book import open_book_rows
 from ehrmind.tasks.schema import SPLITS, TaskRows, check_row, single_class_tasks
@@ -102,10 +101,10 @@ def _build(options: BuildOptions, keep: Callable[[Any], None] | None) -> dict[st
         loaded = load(source, options)
         context = BuildContext(source, options, loaded, render)
         families_here = [f for f in selected if source.kind in f.sources]
-        for family in families_here:  # e.g. EHRSHOT's label queries run while the calc rows are built
+        for family in families_here:  # starts background work, e.g. EHRSHOT's labels while calc rows are built
             prefetch = family.prefetcher()
             if prefetch is not None:
-                context.prefetched[family.name] = in_background(prefetch, context, name=f"prefetch-{family.name}")
+                context.prefetched[family.name] = prefetch(context)
         for thread in preparing:  # builders never run alongside a family's preparation
             thread.join()
         for family in families_here:  # in declared order: rows and skipped items come out in a stable order

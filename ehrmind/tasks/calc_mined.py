@@ -360,6 +360,12 @@ def prepare(options: Any) -> None:
             calc.evaluate(calc.examples[0].inputs)
 
 
+def prefetch_records(ctx: BuildContext) -> None:
+    """The family declaration's prefetch: records of every patient, built in the background (the mined
+    rows come from nearly all of them)."""
+    ctx.loaded.data.prefetch()
+
+
 def build_from_source(ctx: BuildContext) -> TaskRows:
     """Rows of every calculator whose inputs the source's records hold: the family declaration's builder."""
     records = ctx.loaded.data

@@ -11,6 +11,7 @@ Multi-label tasks (chest X-ray findings) have no single-label gold and are skipp
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import polars as pl
 from ehr_adapters.ehrshot import TASKS, label, read_labeled_patients
 from ehr_adapters.errors import AdapterError, ReadReport, SkippedItem
 from ehr_adapters.meds import MedsDataset
+from ehrmind.tasks.background import in_background
 from ehrmind.tasks.calc_mined import Patient
 from ehrmind.tasks.families.ehrshot import NAME, PREFIX  # the family's declaration names the rows
 from ehrmind.tasks.prompts import chat_prompt
@@ -190,14 +192,16 @@ def label_files(paths: Sequence[Path]) -> pl.DataFrame | None:
     return pl.concat([read_labeled_patients(p) for p in paths], how="vertical_relaxed")
 
 
-def prefetch_labels(ctx: BuildContext) -> tuple[pl.DataFrame, ReadReport] | None:
-    """The labels `build_from_source` derives (polars queries, run in a background thread while the calc
-    rows are built): the family declaration's prefetch. None with EHRSHOT label files: the builder reads them first (they decide
-    which tasks are derived)."""
+def prefetch_labels(ctx: BuildContext) -> Future | None:
+    """The family declaration's prefetch: start every patient's record and the labels `build_from_source`
+    derives (polars queries) in the background, while the calc rows are built. None with EHRSHOT label
+    files: the builder reads them first (they decide which tasks are derived)."""
+    ctx.loaded.data.prefetch()
     if ctx.options.labels:
         return None
     derive = [n for n in _names(ctx) if TASKS[n].kind != "multilabel"]
-    return derive_labels(ctx.loaded.data.dataset, derive, ctx.options.include_blood_gas)
+    dataset, blood_gas = ctx.loaded.data.dataset, ctx.options.include_blood_gas
+    return in_background(derive_labels, dataset, derive, blood_gas, name="ehrshot-labels")
 
 
 def _names(ctx: BuildContext) -> list[str]:

@@ -69,9 +69,10 @@ class TaskFamily:
     # "module:function"(BuildOptions): imports and compiles what the builder needs, in a background thread
     # while the sources are read (`ehrmind.tasks.build`); optional, never changes what is built
     prepare: str = ""
-    # "module:function"(BuildContext) -> Any: work on a read source that needs no other family (EHRSHOT's
-    # labels: polars queries, which release the GIL), started in a background thread as soon as the source
-    # is read, so it overlaps earlier families' builders; the builder takes it with
+    # "module:function"(BuildContext) -> Any: called as soon as a source is read, before any builder, to
+    # start work that needs no other family in the background (`ehrmind.tasks.background`; EHRSHOT's
+    # labels, every patient's record: polars queries, which release the GIL), so it overlaps earlier
+    # families' builders; returns a value or a Future, which the builder takes with
     # `ctx.prefetched_result(name)`. Optional, never changes what is built.
     prefetch: str = ""
     warmup_rubrics: Callable[[set[str]], list[tuple[str, str, str]]] | None = None  # tasks -> (task, q, a)

@@ -88,6 +88,8 @@ class Records:
     events: Callable[[], Any]  # -> polars frame (subject_id as text, time, concept, value, unit)
     get: Callable[[list], dict[str, Any]]  # patient ids -> {id: record or timeline}
     dataset: Any = None  # ehr_adapters.meds.MedsDataset for meds sources (EHRSHOT and ACES read it)
+    # start building every patient's record in the background (families that render nearly all of them)
+    prefetch: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -98,12 +100,13 @@ class BuildContext:
     options: BuildOptions
     loaded: Loaded
     render: Callable[[Any, datetime], str] | None  # record/timeline + time -> prompt text (record sources)
-    prefetched: dict[str, Future] = field(default_factory=dict)  # family name -> its `prefetch`, running
+    prefetched: dict[str, Any] = field(default_factory=dict)  # family name -> its `prefetch` result or Future
 
     def prefetched_result(self, family: str) -> Any:
-        """The family's `prefetch` result (waits for it; raises its error), or None without one."""
-        future = self.prefetched.get(family)
-        return None if future is None else future.result()
+        """The family's `prefetch` result (waiting for it and raising its error when it runs in the
+        background), or None without one."""
+        found = self.prefetched.get(family)
+        return found.result() if isinstance(found, Future) else found
 
     def selected(self, family: str) -> list[str]:
         """The `--tasks` items of one family (e.g. ["ehrshot/lab_anemia"])."""
@@ -145,21 +148,31 @@ def _read_meds(source: Source, options: BuildOptions) -> Loaded:
     # lazy: loads polars, which importing this module does not
     from ehr_adapters.meds import read_meds
     dataset = read_meds(source.path, strict=options.strict)
-    # Timelines straight from the frame (the same prompt text as records, without Event objects), of every
-    # subject, built once and shared by every family built from this source. Started now: it is mostly a
-    # polars join and sort, which overlaps the labelers and the calculator search (`background`).
-    pending = in_background(meds_timelines, dataset, name="meds-timelines")
     timelines: dict[str, Any] = {}
+    everyone: list[Future] = []  # set by `prefetch`: every subject's timeline, being built in the background
+
+    def prefetch() -> None:
+        # For families that render (nearly) every patient: one polars join and sort for all subjects,
+        # which overlaps the labelers and the calculator search (`ehrmind.tasks.background`).
+        if not everyone:
+            everyone.append(in_background(meds_timelines, dataset, name="meds-timelines"))
 
     def get_records(ids: list) -> dict[str, Any]:
-        if not timelines:
-            timelines.update({str(k): v for k, v in pending.result().items()})
+        # Timelines straight from the frame: the same prompt text as records, without Event objects;
+        # built once per patient and shared by every family built from this source.
+        if everyone:
+            if not timelines:
+                timelines.update({str(k): v for k, v in everyone[0].result().items()})
+        else:
+            missing = [int(i) for i in ids if str(i) not in timelines]
+            if missing:
+                timelines.update({str(k): v for k, v in meds_timelines(dataset, missing).items()})
         return {str(i): timelines[str(i)] for i in ids if str(i) in timelines}
 
     def events():
         return dataset.concept_events().with_columns(pl.col("subject_id").cast(pl.Utf8))
 
-    data = Records(events, get_records, dataset)
+    data = Records(events, get_records, dataset, prefetch)
     return Loaded(dataset.report, list(dataset.files), data, lambda: meds_fixed_splits(source, dataset))
 
 

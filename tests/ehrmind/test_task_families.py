@@ -126,7 +126,7 @@ def test_every_declared_hook_resolves_to_a_function(family):
     for hook in (family.preparer(), family.prefetcher()):
         assert hook is None or callable(hook)
     assert [f.name for f in families() if f.prepare] == ["calc"]
-    assert [f.name for f in families() if f.prefetch] == ["ehrshot"]
+    assert [f.name for f in families() if f.prefetch] == ["calc", "ehrshot"]
 
 
 def test_a_hook_that_is_not_module_function_is_refused():

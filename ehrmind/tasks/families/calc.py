@@ -17,6 +17,7 @@ FAMILY = TaskFamily(
     sources=("fhir", "meds"),
     build="ehrmind.tasks.calc_mined:build_from_source",  # the builder imports this declaration, not the reverse
     prepare="ehrmind.tasks.calc_mined:prepare",
+    prefetch="ehrmind.tasks.calc_mined:prefetch_records",
     gold_kinds=NUMERIC_KINDS,
     grader="calc_accuracy",
     rubric=(  # recipes/calc/rl.yaml

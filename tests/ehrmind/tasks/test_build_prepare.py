@@ -1,5 +1,6 @@
 """A family's `prepare` (background thread while sources are read, joined before any builder) and `prefetch`
-(background thread on the read source, result via `ctx.prefetched_result`) never change what is built."""
+(called on the read source; starts background work whose result the builder takes with
+`ctx.prefetched_result`) never change what is built."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from ehrmind.tasks.background import in_background
 from ehrmind.tasks.build import BuildOptions, build, parse_source
 from ehrmind.tasks.family import RewardSpec, TaskFamily, register, unregister
 
@@ -27,9 +29,14 @@ def _failing_prepare(options) -> None:
     raise RuntimeError("warm-up failed")
 
 
-def _prefetch(ctx) -> str:
+def _prefetch(ctx):
+    SEEN["prefetch_called_in"] = threading.current_thread().name
+    return in_background(_label_text, ctx.source.kind, name="toy-labels")
+
+
+def _label_text(kind: str) -> str:
     SEEN["prefetch_thread"] = threading.current_thread().name
-    return f"prefetched from {ctx.source.kind}"
+    return f"prefetched from {kind}"
 
 
 def _build(ctx):
@@ -64,13 +71,18 @@ def test_prepare_runs_in_a_thread_and_finishes_before_the_builder(declared, tmp_
     build(BuildOptions(sources=[parse_source(f"meds:{MEDS}")], tasks=["toyp"], out=tmp_path / "out"))
     assert SEEN["prepare_thread"] == "prepare-toyp"
     assert SEEN["prepared_before_build"] is True
-    assert SEEN["prefetch_thread"] == "prefetch-toyp"
+    assert SEEN["prefetch_called_in"] == threading.main_thread().name
+    assert SEEN["prefetch_thread"] == "toy-labels"
     rows = pl.concat([pl.read_parquet(tmp_path / "out" / f"{s}.parquet") for s in ("train", "val", "test")])
     users = [m["content"] for p in rows.get_column("prompt").to_list() for m in p if m["role"] == "user"]
     assert users and all(u.startswith("prefetched from meds") for u in users)
 
 
-def _failing_prefetch(ctx) -> str:
+def _failing_prefetch(ctx):
+    return in_background(_fail, name="toy-labels")
+
+
+def _fail() -> None:
     raise ValueError("labeler failed")
 
 
