@@ -121,24 +121,20 @@ def build_ehrshot(
     for subject, when, name, value in chosen.select(
         "subject_id", "prediction_time", "task", "label"
     ).iter_rows():
-        task, patient = TASKS[name], str(subject)
-        position = f"{PREFIX}{name}/{patient}@{when.isoformat()}"
+        task, patient, at = TASKS[name], str(subject), when.isoformat()
         if value not in task.choices:
-            _skip(
-                out, strict, source, position, f"label not in choices: {value!r} not in {list(task.choices)}"
-            )
+            why = f"label not in choices: {value!r} not in {list(task.choices)}"
+            _skip(out, strict, source, f"{PREFIX}{name}/{patient}@{at}", why)
             continue
         record = records.get(patient)
         if record is None:
-            _skip(out, strict, source, position, "no record: labelled patient has no events in the record")
+            why = "no record: labelled patient has no events in the record"
+            _skip(out, strict, source, f"{PREFIX}{name}/{patient}@{at}", why)
             continue
         gold = {"kind": "label", "value": value, "choices": list(task.choices)}
-        meta = {"ehrshot_task": name, "ehrshot_name": task.ehrshot_name, "prediction_time": when.isoformat(),
-                "source": source}  # fmt: skip
-        context = serialize(record, when)
-        prompt = chat_prompt(context, question(name), gold)
-        out.rows.append(new_row(f"{PREFIX}{name}/{patient}/{when.isoformat()}", PREFIX + name, prompt, gold,
-                                patient, meta))  # fmt: skip
+        meta = {"ehrshot_task": name, "ehrshot_name": task.ehrshot_name, "prediction_time": at, "source": source}
+        prompt = chat_prompt(serialize(record, when), question(name), gold)
+        out.rows.append(new_row(f"{PREFIX}{name}/{patient}/{at}", PREFIX + name, prompt, gold, patient, meta))
     return out
 
 

@@ -8,6 +8,7 @@ gold's kind, so the task builders, warm-up, RL and evaluation all show the model
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from calculators.units import display_unit
@@ -41,6 +42,12 @@ def answer_hint(gold: dict[str, Any] | str) -> str:
 
 def chat_prompt(context: str, question: str, gold: dict[str, Any] | str) -> list[dict[str, str]]:
     """System + user messages for one task row."""
-    system = f"{SYSTEM_PROMPT}\n{DEFAULT_FORMAT.instructions(answer_hint(gold))}"
-    user = f"{context.strip()}\n\n{question.strip()}" if context.strip() else question.strip()
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    context, question = context.strip(), question.strip()
+    user = f"{context}\n\n{question}" if context else question
+    return [{"role": "system", "content": _system_message(answer_hint(gold))}, {"role": "user", "content": user}]
+
+
+@lru_cache(maxsize=1024)
+def _system_message(hint: str) -> str:
+    # one text per answer hint: a build writes thousands of rows with the same few hints
+    return f"{SYSTEM_PROMPT}\n{DEFAULT_FORMAT.instructions(hint)}"
