@@ -23,7 +23,7 @@ never evaluates text. Failures come back as a reason from `FORMAT_REASONS`, neve
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -95,8 +95,59 @@ class ParsedAnswer(NamedTuple):
     think: str
 
 
+# One shared (immutable) result per failure reason: the failure path builds nothing.
+_FAILED = {reason: ParsedAnswer(False, reason, None, "") for reason in FORMAT_REASONS}
+
+
 def _fail(reason: str) -> ParsedAnswer:
-    return ParsedAnswer(False, reason, None, "")
+    return _FAILED.get(reason) or ParsedAnswer(False, reason, None, "")
+
+
+# What an answer block's text reads as, per mode, remembered by the text: a group's samples repeat a
+# handful of answers, and decoding one costs more than the rest of the parse. A result is shared between
+# callers, so only results whose answer cannot be changed in place are kept (a list or dict is decoded
+# afresh each time). Bounded: cleared when full.
+_SHAREABLE = frozenset({str, int, float, bool, type(None)})
+_MEMO_MAX = 65_536
+_STRICT_MEMO: dict[str, ParsedAnswer] = {}
+_LENIENT_MEMO: dict[str, ParsedAnswer] = {}
+
+
+def _remembered(
+    memo: dict[str, ParsedAnswer], inner: str, read: Callable[[str], ParsedAnswer]
+) -> ParsedAnswer:
+    parsed = memo.get(inner)
+    if parsed is None:
+        parsed = read(inner)
+        if type(parsed.answer) in _SHAREABLE:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[inner] = parsed
+    return parsed
+
+
+def _strict_block(inner: str) -> ParsedAnswer:
+    """A stripped, non-empty strict answer block: one JSON object with the single key "answer"."""
+    value = fast_answer(inner)
+    if value is not MISS:
+        return ParsedAnswer(True, None, value, "")
+    try:
+        obj = loads(inner)
+    except BadJSON:
+        return _fail("multiple_values" if several_values(inner) else "invalid_json")
+    if not isinstance(obj, dict):
+        return _fail("not_an_object")
+    if "answer" not in obj:
+        return _fail("missing_answer_key")
+    if len(obj) != 1:
+        return _fail("extra_keys")
+    return ParsedAnswer(True, None, obj["answer"], "")
+
+
+def _lenient_block(inner: str) -> ParsedAnswer:
+    """A stripped, non-empty lenient answer block (`lenient_value`'s reading)."""
+    found, value = lenient_value(inner)
+    return ParsedAnswer(True, None, value, "") if found else _fail(value)
 
 
 @dataclass(frozen=True)
@@ -178,23 +229,10 @@ class AnswerFormat:
             return _fail("answer_too_long")
         if not inner or inner.isspace():
             return _fail("empty_answer")
-        inner = inner.strip()
-        value = fast_answer(inner)
-        if value is not MISS:
-            return ParsedAnswer(True, None, value, text[think_start:t_close].strip() if with_think else "")
-        try:
-            obj = loads(inner)
-        except BadJSON:
-            return _fail("multiple_values" if several_values(inner) else "invalid_json")
-        if not isinstance(obj, dict):
-            return _fail("not_an_object")
-        if "answer" not in obj:
-            return _fail("missing_answer_key")
-        if len(obj) != 1:
-            return _fail("extra_keys")
-        return ParsedAnswer(
-            True, None, obj["answer"], text[think_start:t_close].strip() if with_think else ""
-        )
+        parsed = _remembered(_STRICT_MEMO, inner.strip(), _strict_block)
+        if with_think and parsed.ok:
+            return ParsedAnswer(True, None, parsed.answer, text[think_start:t_close].strip())
+        return parsed
 
     def _parse_lenient(self, text: str, with_think: bool) -> ParsedAnswer:
         # Search only the tail (rfind with a start bound: no copy), from the end, so cost does not grow
@@ -211,13 +249,14 @@ class AnswerFormat:
         inner = text[start:end].strip()
         if not inner:
             return _fail("empty_answer")
-        found, value = lenient_value(inner)
-        if not found:
-            return _fail(value)
+        parsed = _remembered(_LENIENT_MEMO, inner, _lenient_block)
+        if not parsed.ok:
+            return parsed
+        value = parsed.answer
         if _disagreeing_block(text, floor, a_open, value):
             return _fail("multiple_values")
         if not with_think:
-            return ParsedAnswer(True, None, value, "")
+            return parsed
         t_close = text.rfind(THINK_CLOSE, floor, a_open)
         t_open = text.rfind(THINK_OPEN, floor, t_close) if t_close >= 0 else -1
         think = text[t_open + len(THINK_OPEN) if t_open >= 0 else floor : t_close if t_close >= 0 else a_open]
@@ -238,8 +277,8 @@ def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
         close = text.find(ANSWER_CLOSE, prev, end)
         inner = text[prev + len(ANSWER_OPEN) : close if close >= 0 else end].strip()
         if inner and len(inner) <= 4_096:
-            found, other = lenient_value(inner)
-            if not found or other != value:
+            other = _remembered(_LENIENT_MEMO, inner, _lenient_block)
+            if not other.ok or other.answer != value:
                 return True
         end = prev
     return False
