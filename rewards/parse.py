@@ -103,11 +103,12 @@ def _fail(reason: str) -> ParsedAnswer:
     return _FAILED.get(reason) or ParsedAnswer(False, reason, None, "")
 
 
+# Answer types a cache may hand to several callers (immutable).
+SHAREABLE = frozenset({str, int, float, bool, type(None)})
 # What an answer block's text reads as, per mode, remembered by the text: a group's samples repeat a
 # handful of answers, and decoding one costs more than the rest of the parse. A result is shared between
 # callers, so only results whose answer cannot be changed in place are kept (a list or dict is decoded
 # afresh each time). Bounded: cleared when full.
-_SHAREABLE = frozenset({str, int, float, bool, type(None)})
 _MEMO_MAX = 65_536
 _STRICT_MEMO: dict[str, ParsedAnswer] = {}
 _LENIENT_MEMO: dict[str, ParsedAnswer] = {}
@@ -119,7 +120,7 @@ def _remembered(
     parsed = memo.get(inner)
     if parsed is None:
         parsed = read(inner)
-        if type(parsed.answer) in _SHAREABLE:
+        if type(parsed.answer) in SHAREABLE:
             if len(memo) >= _MEMO_MAX:
                 memo.clear()
             memo[inner] = parsed
@@ -193,6 +194,10 @@ class AnswerFormat:
         """`parse` without copying out the reasoning (`think` is ""): the rewards' hot path."""
         return self._read(completion_text(completion), with_think=False)
 
+    def read_text(self, text: str) -> ParsedAnswer:
+        """`read_answer` of a completion already turned into text (`completion_text`): the rewards' loops."""
+        return self._read(text, with_think=False)
+
     def _read(self, text: str, with_think: bool) -> ParsedAnswer:
         if len(text) > self.max_chars:
             return _fail("too_long")
@@ -252,24 +257,24 @@ class AnswerFormat:
         parsed = _remembered(_LENIENT_MEMO, inner, _lenient_block)
         if not parsed.ok:
             return parsed
-        value = parsed.answer
-        if _disagreeing_block(text, floor, a_open, value):
+        # Answer blocks before this one count only after the reasoning (inside <think> they are drafts);
+        # most completions have none, which one bounded rfind tells.
+        t_close = text.rfind(THINK_CLOSE, floor, a_open)
+        after_think = t_close + len(THINK_CLOSE) if t_close >= 0 else floor
+        if text.rfind(ANSWER_OPEN, after_think, a_open) >= 0 and _disagreeing_block(
+            text, after_think, a_open, parsed.answer
+        ):
             return _fail("multiple_values")
         if not with_think:
             return parsed
-        t_close = text.rfind(THINK_CLOSE, floor, a_open)
         t_open = text.rfind(THINK_OPEN, floor, t_close) if t_close >= 0 else -1
         think = text[t_open + len(THINK_OPEN) if t_open >= 0 else floor : t_close if t_close >= 0 else a_open]
-        return ParsedAnswer(True, None, value, think.strip())
+        return ParsedAnswer(True, None, parsed.answer, think.strip())
 
 
-def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
-    """Whether an earlier answer block after the reasoning holds another value than the last one.
-
-    Blocks inside `<think>` are drafts and do not count; the scan is bounded by `_MAX_BLOCKS`."""
-    t_close = text.rfind(THINK_CLOSE, floor, a_open)
-    start = max(floor, t_close + len(THINK_CLOSE) if t_close >= 0 else floor)
-    end = a_open
+def _disagreeing_block(text: str, start: int, end: int, value: Any) -> bool:
+    """Whether an answer block in text[start:end] (after the reasoning, before the last block) holds
+    another value than the last one; the scan is bounded by `_MAX_BLOCKS`."""
     for _ in range(_MAX_BLOCKS):
         prev = text.rfind(ANSWER_OPEN, start, end)
         if prev < 0:
