@@ -214,7 +214,7 @@ class PseudoLabel(Reward):
             raise ValueError(
                 "pseudo_label groups completions by prompt: pass prompts=[...] (or an `id` column)"
             )
-        group_of = ids if ids is not None else [_prompt_key(p) for p in prompts]
+        group_of = ids if ids is not None else [p if type(p) is str else _prompt_key(p) for p in prompts]
         applies = [
             tasks is None or (isinstance(t, str) and t.startswith("pseudo/")) for t in (tasks or [None] * n)
         ]
