@@ -114,16 +114,15 @@ _STRICT_MEMO: dict[str, ParsedAnswer] = {}
 _LENIENT_MEMO: dict[str, ParsedAnswer] = {}
 
 
-def _remembered(
+def _remember(
     memo: dict[str, ParsedAnswer], inner: str, read: Callable[[str], ParsedAnswer]
 ) -> ParsedAnswer:
-    parsed = memo.get(inner)
-    if parsed is None:
-        parsed = read(inner)
-        if type(parsed.answer) in SHAREABLE:
-            if len(memo) >= _MEMO_MAX:
-                memo.clear()
-            memo[inner] = parsed
+    """`read(inner)`, kept in `memo` when it can be shared (callers look the memo up first)."""
+    parsed = read(inner)
+    if type(parsed.answer) in SHAREABLE:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[inner] = parsed
     return parsed
 
 
@@ -234,7 +233,8 @@ class AnswerFormat:
             return _fail("answer_too_long")
         if not inner or inner.isspace():
             return _fail("empty_answer")
-        parsed = _remembered(_STRICT_MEMO, inner.strip(), _strict_block)
+        inner = inner.strip()
+        parsed = _STRICT_MEMO.get(inner) or _remember(_STRICT_MEMO, inner, _strict_block)
         if with_think and parsed.ok:
             return ParsedAnswer(True, None, parsed.answer, text[think_start:t_close].strip())
         return parsed
@@ -242,19 +242,20 @@ class AnswerFormat:
     def _parse_lenient(self, text: str, with_think: bool) -> ParsedAnswer:
         # Search only the tail (rfind with a start bound: no copy), from the end, so cost does not grow
         # with the reasoning's length.
-        floor = max(0, len(text) - self.tail_chars)
+        n = len(text)
+        floor = n - self.tail_chars if n > self.tail_chars else 0
         a_close = text.rfind(ANSWER_CLOSE, floor)
-        a_open = text.rfind(ANSWER_OPEN, floor, a_close if a_close >= 0 else len(text))
+        a_open = text.rfind(ANSWER_OPEN, floor, a_close if a_close >= 0 else n)
         if a_open < 0:
             return _fail("missing_answer_tag")
         start = a_open + len(ANSWER_OPEN)
-        end = a_close if a_close > a_open else len(text)  # an unclosed block runs to the end
+        end = a_close if a_close > a_open else n  # an unclosed block runs to the end
         if end - start > self.max_answer_chars:
             return _fail("answer_too_long")
         inner = text[start:end].strip()
         if not inner:
             return _fail("empty_answer")
-        parsed = _remembered(_LENIENT_MEMO, inner, _lenient_block)
+        parsed = _LENIENT_MEMO.get(inner) or _remember(_LENIENT_MEMO, inner, _lenient_block)
         if not parsed.ok:
             return parsed
         # Answer blocks before this one count only after the reasoning (inside <think> they are drafts);
@@ -282,7 +283,7 @@ def _disagreeing_block(text: str, start: int, end: int, value: Any) -> bool:
         close = text.find(ANSWER_CLOSE, prev, end)
         inner = text[prev + len(ANSWER_OPEN) : close if close >= 0 else end].strip()
         if inner and len(inner) <= 4_096:
-            other = _remembered(_LENIENT_MEMO, inner, _lenient_block)
+            other = _LENIENT_MEMO.get(inner) or _remember(_LENIENT_MEMO, inner, _lenient_block)
             if not other.ok or other.answer != value:
                 return True
         end = prev
