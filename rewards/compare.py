@@ -106,8 +106,9 @@ def gold_analyte(gold: Gold) -> str | None:
 
 @lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def decimal_reading(gold: Gold) -> tuple[str | None, str | None, Tolerance]:
-    """(target unit, analyte, tolerance) of a decimal gold: one cache lookup per row instead of three."""
-    return target_unit(gold), gold_analyte(gold), gold_tolerance(gold)
+    """(target unit, analyte, tolerance) of a decimal gold: one cache lookup per row instead of three, and
+    one cache entry per new gold (the parts are computed uncached: every GRPO prompt brings a new gold)."""
+    return target_unit.__wrapped__(gold), gold_analyte.__wrapped__(gold), gold_tolerance.__wrapped__(gold)
 
 
 def within(x: float, center: float, tol: Tolerance) -> bool:

@@ -271,7 +271,9 @@ class PseudoLabel(Reward):
             if stored is not None and stored[i] is not None:
                 target, tol = self._stored(stored[i], typed[i])
             else:
-                target, tol = majorities[group_of[i]], tolerance_of(i)
+                raw = types[i] if types is not None else None
+                known = tols.get(raw) if type(raw) is str else None  # the vote computed it for the group
+                target, tol = majorities[group_of[i]], known if known is not None else tolerance_of(i)
             if target is None:
                 scores.append(self.wrong_score)
                 reasons[i] = "no_majority"
