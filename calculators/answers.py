@@ -103,9 +103,8 @@ def medcalc_correct(
             raise ValueError("a decimal gold needs lower and upper limits")
         if not _is_number(value):
             return False
-        x = float(value)
-        lo, hi = float(lower), float(upper)
-        return lo - limit_slack(lower) - ABS_EPS <= x <= hi + limit_slack(upper) + ABS_EPS
+        lo, hi = _decimal_bounds(lower, upper)
+        return lo <= float(value) <= hi
     if kind == "integer":
         return _is_number(value) and _is_number(gold) and round(float(value)) == round(float(gold))
     if kind == "date":
@@ -113,6 +112,13 @@ def medcalc_correct(
     if kind == "weeks_days":
         return _as_pair(value) is not None and _as_pair(value) == _as_pair(gold)
     raise ValueError(f"unknown gold kind {kind!r}")
+
+
+@lru_cache(maxsize=65_536)  # the reward grades every sample of a group against the same limits
+def _decimal_bounds(lower: float, upper: float) -> tuple[float, float]:
+    """The closed interval a decimal answer must fall in: the limits widened by `limit_slack` and float
+    noise (`ABS_EPS`)."""
+    return float(lower) - limit_slack(lower) - ABS_EPS, float(upper) + limit_slack(upper) + ABS_EPS
 
 
 def _is_number(value: Any) -> bool:

@@ -104,7 +104,7 @@ def medcalc_unit(gold: Gold) -> str | None:
 @lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def _medcalc_reading(gold: Gold) -> tuple[str | None, str | None]:
     """(unit, analyte) a medcalc decimal answer is read with: one cache lookup per row instead of two."""
-    return medcalc_unit(gold), gold_analyte(gold)
+    return medcalc_unit(gold), gold_analyte.__wrapped__(gold)  # uncached inside: one entry per gold
 
 
 @register("medcalc_accuracy")

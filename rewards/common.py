@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rewards.gold import Gold, GoldError, parse_gold
-from rewards.parse import AnswerFormat
+from rewards.parse import SHAREABLE, AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores
 from rewards.values import AnswerValueError
 
@@ -61,6 +61,10 @@ class AnswerReward(Reward):
     """Base of rewards that grade the parsed answer against the row's gold."""
 
     kinds: tuple[str, ...] = ()  # gold kinds it can grade (`tasks`, the task names: `Reward`)
+    # `grade` reads only the answer, the gold, the row's task and columns that are the same for every row
+    # of one gold in a batch, so an answer repeated for one gold within a batch is graded once. A subclass
+    # whose grade reads anything else of the row sets this False.
+    same_grade: bool = True
 
     def __init__(
         self,
@@ -92,44 +96,75 @@ class AnswerReward(Reward):
         golds = column(columns, "gold", n)
         scores: Scores = []
         reasons: Reasons = []
-        parse = self.format.read_answer
+        read = self.format.read_text
         applies: dict[Any, bool] = {}  # a batch has a handful of task names: decide each once
+        # TRL repeats a row's gold text per generation, and a group's samples repeat answers: within one
+        # batch a gold text is parsed and checked once, and an answer to it graded once (`same_grade`).
+        checked: dict[str, Gold] = {}
+        graded: dict[tuple, tuple[float, str | None]] = {}
         for i, text in enumerate(texts):
-            if tasks is not None and tasks[i] is None:
-                # A row without a task cannot be routed to a reward: unusable here, skipped and counted.
-                scores.append(None)
-                reasons.append("no_task")
-                continue
+            task = None
             if tasks is not None:
                 task = tasks[i]
+                if task is None:
+                    # A row without a task cannot be routed to a reward: unusable here, skipped and counted.
+                    scores.append(None)
+                    reasons.append("no_task")
+                    continue
                 if task not in applies:
                     applies[task] = self.applies(task)
                 if not applies[task]:
                     scores.append(None)
                     reasons.append(None)
                     continue
-            if golds is None or golds[i] is None:
-                raise GoldError(f"row {i}: reward {self.__name__!r} needs a gold answer; the row has none")
-            gold = parse_gold(golds[i])
-            if gold.kind not in self.kinds:
-                if tasks is None:  # no task column: a kind this reward does not grade is another task's row
+            raw = golds[i] if golds is not None else None
+            gold = checked.get(raw) if type(raw) is str else None
+            if gold is None:
+                gold = self._row_gold(raw, tasks, i)
+                if type(gold) is str:  # no task column and another kind of gold: another task's row
                     scores.append(None)
-                    reasons.append(f"gold_kind_{gold.kind}")
+                    reasons.append(gold)
                     continue
-                raise GoldError(
-                    f"row {i}: task {tasks[i]!r} has a {gold.kind!r} gold, which "
-                    f"{self.__name__!r} cannot grade (it grades {', '.join(self.kinds)})"
-                )
-            self.check_gold(gold, i)  # before parsing: a bad gold raises whatever the completion says
-            parsed = parse(text)
+                if type(raw) is str:
+                    checked[raw] = gold
+            parsed = read(text)
             if not parsed.ok:
                 scores.append(self.fail_score)
                 reasons.append(parsed.reason)
                 continue
-            try:
-                scores.append(self.grade(parsed.answer, gold, i, columns))
-                reasons.append(None)
-            except AnswerValueError as exc:
-                scores.append(self.fail_score)
-                reasons.append(exc.reason)
+            answer = parsed.answer
+            # The answer's type is part of the key: 1, 1.0 and true are different answers.
+            scalar = self.same_grade and type(raw) is str and type(answer) in SHAREABLE
+            key = (task, raw, type(answer), answer) if scalar else None
+            outcome = graded.get(key) if scalar else None
+            if outcome is None:
+                outcome = self._grade_row(answer, gold, i, columns)
+                if scalar:
+                    graded[key] = outcome
+            scores.append(outcome[0])
+            reasons.append(outcome[1])
         return scores, reasons
+
+    def _row_gold(self, raw: Any, tasks: list[Any] | None, i: int) -> Gold | str:
+        """The row's gold, checked for this reward; or, without a task column, the skip reason of a gold
+        kind this reward does not grade. A bad gold raises (whatever the completion says)."""
+        if raw is None:
+            raise GoldError(f"row {i}: reward {self.__name__!r} needs a gold answer; the row has none")
+        gold = parse_gold(raw)
+        if gold.kind not in self.kinds:
+            if tasks is None:  # no task column: a kind this reward does not grade is another task's row
+                return f"gold_kind_{gold.kind}"
+            raise GoldError(
+                f"row {i}: task {tasks[i]!r} has a {gold.kind!r} gold, which "
+                f"{self.__name__!r} cannot grade (it grades {', '.join(self.kinds)})"
+            )
+        self.check_gold(gold, i)
+        return gold
+
+    def _grade_row(
+        self, answer: Any, gold: Gold, i: int, columns: Mapping[str, Any]
+    ) -> tuple[float, str | None]:
+        try:
+            return self.grade(answer, gold, i, columns), None
+        except AnswerValueError as exc:
+            return self.fail_score, exc.reason

@@ -106,8 +106,9 @@ def gold_analyte(gold: Gold) -> str | None:
 
 @lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def decimal_reading(gold: Gold) -> tuple[str | None, str | None, Tolerance]:
-    """(target unit, analyte, tolerance) of a decimal gold: one cache lookup per row instead of three."""
-    return target_unit(gold), gold_analyte(gold), gold_tolerance(gold)
+    """(target unit, analyte, tolerance) of a decimal gold: one cache lookup per row instead of three, and
+    one cache entry per new gold (the parts are computed uncached: every GRPO prompt brings a new gold)."""
+    return target_unit.__wrapped__(gold), gold_analyte.__wrapped__(gold), gold_tolerance.__wrapped__(gold)
 
 
 def within(x: float, center: float, tol: Tolerance) -> bool:
@@ -182,8 +183,10 @@ def _as_tolerance(tol: Tolerance | float) -> Tolerance:
 
 def agree(a: Any, center: Any, tol: Tolerance | float) -> bool:
     """Whether answer `a` counts as the same answer as `center` (a float `tol` is relative)."""
-    tol = _as_tolerance(tol)
-    if tol and isinstance(a, float) and isinstance(center, float):
+    if not isinstance(tol, Tolerance):
+        tol = Tolerance(float(tol))
+    # Types first: they are C checks, and a label or an integer never needs the tolerance.
+    if isinstance(a, float) and isinstance(center, float) and tol:
         return within(a, center, tol)
     return a == center
 
@@ -194,19 +197,7 @@ def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple
     Greedy and deterministic: the answer (in sample order) that agrees with the most unassigned answers
     founds the first group, and so on; a tie for the top group is broken by sample order and reported.
     """
-    tol = _as_tolerance(tol)
-    # agrees[i]: bit j set when values[j] agrees with center values[i] (same rule as agree()). Equal
-    # answers of one type agree with the same answers, so each distinct answer is compared once (with its
-    # half-width computed once): a group of 8 samples holding 3 answers costs 9 comparisons, not 64.
-    distinct, holders, slot = _distinct(values)
-    masks = []
-    for center in distinct:
-        h = tol.half_width(center) + ABS_EPS if tol and isinstance(center, float) else None
-        mask = 0
-        for a, held in zip(distinct, holders, strict=True):
-            if abs(a - center) <= h if h is not None and isinstance(a, float) else a == center:
-                mask |= held
-        masks.append(mask)
+    distinct, holders, masks, slot = _agreement(values, _as_tolerance(tol))
     agrees = [masks[k] for k in slot]
     unassigned = list(range(len(values)))
     left = (1 << len(values)) - 1  # the same set as `unassigned`, as bits
@@ -224,6 +215,40 @@ def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple
         left &= ~taken
         unassigned = [j for j in unassigned if not taken >> j & 1]
     return groups, tie
+
+
+def top_group(values: list[Any], tol: Tolerance | float) -> tuple[Any, int, bool]:
+    """(center, size) of `group_answers`' first group and its tie flag, without grouping the rest (all a
+    vote needs). In the first round every sample is unassigned, so a sample's support is the size of its
+    distinct answer's agreement set, and the earliest sample with the top support holds the earliest such
+    distinct answer (distinct answers are numbered in sample order)."""
+    if not values:
+        raise ValueError("top_group needs at least one answer")
+    distinct, holders, masks, _ = _agreement(values, _as_tolerance(tol))
+    sizes = [mask.bit_count() for mask in masks]
+    best_size = max(sizes)
+    best = sizes.index(best_size)
+    taken = masks[best]
+    tie = any(size == best_size and held & ~taken for size, held in zip(sizes, holders, strict=True))
+    return distinct[best], best_size, tie
+
+
+def _agreement(values: list[Any], tol: Tolerance) -> tuple[list[Any], list[int], list[int], list[int]]:
+    """`_distinct`'s (distinct answers, holders, slot) and masks[k]: bit j set when values[j] agrees with
+    center distinct[k] (the rule of agree()). Equal answers of one type agree with the same answers, so
+    each distinct answer is compared once (with its half-width computed once): a group of 8 samples
+    holding 3 answers costs 9 comparisons, not 64."""
+    distinct, holders, slot = _distinct(values)
+    has_tol = bool(tol)
+    masks = []
+    for center in distinct:
+        h = tol.half_width(center) + ABS_EPS if has_tol and isinstance(center, float) else None
+        mask = 0
+        for a, held in zip(distinct, holders, strict=True):
+            if abs(a - center) <= h if h is not None and isinstance(a, float) else a == center:
+                mask |= held
+        masks.append(mask)
+    return distinct, holders, masks, slot
 
 
 def _distinct(values: list[Any]) -> tuple[list[Any], list[int], list[int]]:
@@ -261,8 +286,7 @@ def majority(values: list[Any], n: int, tol: Tolerance, min_votes: int, min_shar
     """
     if not values:
         return None
-    groups, tie = group_answers(values, tol)
-    label, size = groups[0]
+    label, size, tie = top_group(values, tol)
     if tie or size < min_votes or size / n < min_share:
         return None
     return label
@@ -285,5 +309,6 @@ __all__ = [
     "normalise",
     "normalise_untyped",
     "target_unit",
+    "top_group",
     "within",
 ]

@@ -29,6 +29,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from calculators.units import UnitError, normalize_unit
 from rewards.values import AnswerValueError, parse_date
 
 KINDS = ("decimal", "integer", "date", "weeks_days", "label")
@@ -113,8 +114,6 @@ def _from_dict(obj: Mapping[str, Any]) -> Gold:
             raise _bad("value", number, f"must lie within lower={lower} and upper={upper}")
         unit = _optional_str(obj, "unit")
         if unit is not None:
-            from calculators.units import UnitError, normalize_unit
-
             try:
                 normalize_unit(unit)
             except UnitError as exc:

@@ -35,7 +35,7 @@ from rewards.compare import (
     normalise_untyped,
 )
 from rewards.gold import Gold, GoldError, parse_gold
-from rewards.parse import AnswerFormat
+from rewards.parse import SHAREABLE, AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
 from rewards.values import AnswerValueError, parse_label
 
@@ -165,6 +165,26 @@ class PseudoLabel(Reward):
     def _read(self, answer: Any, typed: Gold | None) -> Any:
         return normalise(answer, typed) if typed is not None else normalise_untyped(answer)
 
+    def _read_row(
+        self, answer: Any, typed: Gold | None, raw_type: Any, readings: dict[tuple, tuple[Any, str | None]]
+    ) -> tuple[Any, str | None]:
+        """(comparable value, None) or (None, why it cannot vote). A group's samples repeat answers, so
+        `readings` keeps each (gold text, answer) read in this batch; the answer's type is part of the key
+        (1, 1.0 and true are different answers), and only text golds and scalar answers are kept."""
+        key = None
+        if type(answer) in SHAREABLE and (raw_type is None or type(raw_type) is str):
+            key = (raw_type, type(answer), answer)
+            hit = readings.get(key)
+            if hit is not None:
+                return hit
+        try:
+            reading = self._read(answer, typed), None
+        except AnswerValueError as exc:
+            reading = None, exc.reason
+        if key is not None:
+            readings[key] = reading
+        return reading
+
     def _tolerance(self, typed: Gold | None) -> Tolerance:
         return gold_tolerance(typed) if typed is not None else self.untyped
 
@@ -194,7 +214,7 @@ class PseudoLabel(Reward):
             raise ValueError(
                 "pseudo_label groups completions by prompt: pass prompts=[...] (or an `id` column)"
             )
-        group_of = ids if ids is not None else [_prompt_key(p) for p in prompts]
+        group_of = ids if ids is not None else [p if type(p) is str else _prompt_key(p) for p in prompts]
         applies = [
             tasks is None or (isinstance(t, str) and t.startswith("pseudo/")) for t in (tasks or [None] * n)
         ]
@@ -223,18 +243,18 @@ class PseudoLabel(Reward):
         values: list[Any] = [None] * n
         reasons: Reasons = [None] * n
         members: dict[Any, list[int]] = {}
+        read = self.format.read_text
+        readings: dict[tuple, tuple[Any, str | None]] = {}
         for i, text in enumerate(texts):
             if not applies[i]:
                 continue
             members.setdefault(group_of[i], []).append(i)
-            parsed = self.format.read_answer(text)
+            parsed = read(text)
             if not parsed.ok:
                 reasons[i] = parsed.reason
                 continue
-            try:
-                values[i] = self._read(parsed.answer, typed[i])
-            except AnswerValueError as exc:
-                reasons[i] = exc.reason
+            raw_type = types[i] if types is not None else None
+            values[i], reasons[i] = self._read_row(parsed.answer, typed[i], raw_type, readings)
         majorities: dict[Any, Any] = {}
         for g, rows in members.items():
             valid = [values[i] for i in rows if reasons[i] is None]
@@ -251,7 +271,9 @@ class PseudoLabel(Reward):
             if stored is not None and stored[i] is not None:
                 target, tol = self._stored(stored[i], typed[i])
             else:
-                target, tol = majorities[group_of[i]], tolerance_of(i)
+                raw = types[i] if types is not None else None
+                known = tols.get(raw) if type(raw) is str else None  # the vote computed it for the group
+                target, tol = majorities[group_of[i]], known if known is not None else tolerance_of(i)
             if target is None:
                 scores.append(self.wrong_score)
                 reasons[i] = "no_majority"

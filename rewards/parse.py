@@ -23,7 +23,7 @@ never evaluates text. Failures come back as a reason from `FORMAT_REASONS`, neve
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -95,8 +95,59 @@ class ParsedAnswer(NamedTuple):
     think: str
 
 
+# One shared (immutable) result per failure reason: the failure path builds nothing.
+_FAILED = {reason: ParsedAnswer(False, reason, None, "") for reason in FORMAT_REASONS}
+
+
 def _fail(reason: str) -> ParsedAnswer:
-    return ParsedAnswer(False, reason, None, "")
+    return _FAILED.get(reason) or ParsedAnswer(False, reason, None, "")
+
+
+# Answer types a cache may hand to several callers (immutable).
+SHAREABLE = frozenset({str, int, float, bool, type(None)})
+# What an answer block's text reads as, per mode, remembered by the text: a group's samples repeat a
+# handful of answers, and decoding one costs more than the rest of the parse. A result is shared between
+# callers, so only results whose answer cannot be changed in place are kept (a list or dict is decoded
+# afresh each time). Bounded: cleared when full.
+_MEMO_MAX = 65_536
+_STRICT_MEMO: dict[str, ParsedAnswer] = {}
+_LENIENT_MEMO: dict[str, ParsedAnswer] = {}
+
+
+def _remember(
+    memo: dict[str, ParsedAnswer], inner: str, read: Callable[[str], ParsedAnswer]
+) -> ParsedAnswer:
+    """`read(inner)`, kept in `memo` when it can be shared (callers look the memo up first)."""
+    parsed = read(inner)
+    if type(parsed.answer) in SHAREABLE:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[inner] = parsed
+    return parsed
+
+
+def _strict_block(inner: str) -> ParsedAnswer:
+    """A stripped, non-empty strict answer block: one JSON object with the single key "answer"."""
+    value = fast_answer(inner)
+    if value is not MISS:
+        return ParsedAnswer(True, None, value, "")
+    try:
+        obj = loads(inner)
+    except BadJSON:
+        return _fail("multiple_values" if several_values(inner) else "invalid_json")
+    if not isinstance(obj, dict):
+        return _fail("not_an_object")
+    if "answer" not in obj:
+        return _fail("missing_answer_key")
+    if len(obj) != 1:
+        return _fail("extra_keys")
+    return ParsedAnswer(True, None, obj["answer"], "")
+
+
+def _lenient_block(inner: str) -> ParsedAnswer:
+    """A stripped, non-empty lenient answer block (`lenient_value`'s reading)."""
+    found, value = lenient_value(inner)
+    return ParsedAnswer(True, None, value, "") if found else _fail(value)
 
 
 @dataclass(frozen=True)
@@ -142,6 +193,10 @@ class AnswerFormat:
         """`parse` without copying out the reasoning (`think` is ""): the rewards' hot path."""
         return self._read(completion_text(completion), with_think=False)
 
+    def read_text(self, text: str) -> ParsedAnswer:
+        """`read_answer` of a completion already turned into text (`completion_text`): the rewards' loops."""
+        return self._read(text, with_think=False)
+
     def _read(self, text: str, with_think: bool) -> ParsedAnswer:
         if len(text) > self.max_chars:
             return _fail("too_long")
@@ -179,58 +234,48 @@ class AnswerFormat:
         if not inner or inner.isspace():
             return _fail("empty_answer")
         inner = inner.strip()
-        value = fast_answer(inner)
-        if value is not MISS:
-            return ParsedAnswer(True, None, value, text[think_start:t_close].strip() if with_think else "")
-        try:
-            obj = loads(inner)
-        except BadJSON:
-            return _fail("multiple_values" if several_values(inner) else "invalid_json")
-        if not isinstance(obj, dict):
-            return _fail("not_an_object")
-        if "answer" not in obj:
-            return _fail("missing_answer_key")
-        if len(obj) != 1:
-            return _fail("extra_keys")
-        return ParsedAnswer(
-            True, None, obj["answer"], text[think_start:t_close].strip() if with_think else ""
-        )
+        parsed = _STRICT_MEMO.get(inner) or _remember(_STRICT_MEMO, inner, _strict_block)
+        if with_think and parsed.ok:
+            return ParsedAnswer(True, None, parsed.answer, text[think_start:t_close].strip())
+        return parsed
 
     def _parse_lenient(self, text: str, with_think: bool) -> ParsedAnswer:
         # Search only the tail (rfind with a start bound: no copy), from the end, so cost does not grow
         # with the reasoning's length.
-        floor = max(0, len(text) - self.tail_chars)
+        n = len(text)
+        floor = n - self.tail_chars if n > self.tail_chars else 0
         a_close = text.rfind(ANSWER_CLOSE, floor)
-        a_open = text.rfind(ANSWER_OPEN, floor, a_close if a_close >= 0 else len(text))
+        a_open = text.rfind(ANSWER_OPEN, floor, a_close if a_close >= 0 else n)
         if a_open < 0:
             return _fail("missing_answer_tag")
         start = a_open + len(ANSWER_OPEN)
-        end = a_close if a_close > a_open else len(text)  # an unclosed block runs to the end
+        end = a_close if a_close > a_open else n  # an unclosed block runs to the end
         if end - start > self.max_answer_chars:
             return _fail("answer_too_long")
         inner = text[start:end].strip()
         if not inner:
             return _fail("empty_answer")
-        found, value = lenient_value(inner)
-        if not found:
-            return _fail(value)
-        if _disagreeing_block(text, floor, a_open, value):
+        parsed = _LENIENT_MEMO.get(inner) or _remember(_LENIENT_MEMO, inner, _lenient_block)
+        if not parsed.ok:
+            return parsed
+        # Answer blocks before this one count only after the reasoning (inside <think> they are drafts);
+        # most completions have none, which one bounded rfind tells.
+        t_close = text.rfind(THINK_CLOSE, floor, a_open)
+        after_think = t_close + len(THINK_CLOSE) if t_close >= 0 else floor
+        if text.rfind(ANSWER_OPEN, after_think, a_open) >= 0 and _disagreeing_block(
+            text, after_think, a_open, parsed.answer
+        ):
             return _fail("multiple_values")
         if not with_think:
-            return ParsedAnswer(True, None, value, "")
-        t_close = text.rfind(THINK_CLOSE, floor, a_open)
+            return parsed
         t_open = text.rfind(THINK_OPEN, floor, t_close) if t_close >= 0 else -1
         think = text[t_open + len(THINK_OPEN) if t_open >= 0 else floor : t_close if t_close >= 0 else a_open]
-        return ParsedAnswer(True, None, value, think.strip())
+        return ParsedAnswer(True, None, parsed.answer, think.strip())
 
 
-def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
-    """Whether an earlier answer block after the reasoning holds another value than the last one.
-
-    Blocks inside `<think>` are drafts and do not count; the scan is bounded by `_MAX_BLOCKS`."""
-    t_close = text.rfind(THINK_CLOSE, floor, a_open)
-    start = max(floor, t_close + len(THINK_CLOSE) if t_close >= 0 else floor)
-    end = a_open
+def _disagreeing_block(text: str, start: int, end: int, value: Any) -> bool:
+    """Whether an answer block in text[start:end] (after the reasoning, before the last block) holds
+    another value than the last one; the scan is bounded by `_MAX_BLOCKS`."""
     for _ in range(_MAX_BLOCKS):
         prev = text.rfind(ANSWER_OPEN, start, end)
         if prev < 0:
@@ -238,8 +283,8 @@ def _disagreeing_block(text: str, floor: int, a_open: int, value: Any) -> bool:
         close = text.find(ANSWER_CLOSE, prev, end)
         inner = text[prev + len(ANSWER_OPEN) : close if close >= 0 else end].strip()
         if inner and len(inner) <= 4_096:
-            found, other = lenient_value(inner)
-            if not found or other != value:
+            other = _LENIENT_MEMO.get(inner) or _remember(_LENIENT_MEMO, inner, _lenient_block)
+            if not other.ok or other.answer != value:
                 return True
         end = prev
     return False

@@ -21,7 +21,7 @@ from typing import Any
 
 from rewards.common import AnswerReward, check_score, column, parse_meta
 from rewards.gold import Gold, GoldError
-from rewards.parse import AnswerFormat
+from rewards.parse import SHAREABLE, AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores, register
 from rewards.trial_limits import broken_for_meta, violations_for_meta
 from rewards.values import TRIAL_LABELS, AnswerValueError, parse_label
@@ -127,27 +127,61 @@ class TrialConsistency(Reward):
             raise GoldError("trial_consistency needs the `meta` column (patient age/sex, trial limits)")
         scores: Scores = []
         reasons: Reasons = []
+        read = self.format.read_text
+        # Within a batch each task name is routed once, each meta text checked once (TRL repeats a row's
+        # meta per generation) and each distinct answer read as a label once.
+        applies: dict[str, bool] = {}
+        broken_of: dict[str, tuple[str, ...]] = {}
+        labels: dict[tuple, tuple[str | None, str | None]] = {}
         for i, text in enumerate(texts):
-            if tasks is not None and not (isinstance(tasks[i], str) and self.applies(tasks[i])):
-                scores.append(None)
-                reasons.append(None)
-                continue
-            broken = self._violations(metas[i])
-            parsed = self.format.read_answer(text)
+            if tasks is not None:
+                task = tasks[i]
+                if not isinstance(task, str):
+                    scores.append(None)
+                    reasons.append(None)
+                    continue
+                if task not in applies:
+                    applies[task] = self.applies(task)
+                if not applies[task]:
+                    scores.append(None)
+                    reasons.append(None)
+                    continue
+            raw = metas[i]
+            if type(raw) is str:
+                broken = broken_of.get(raw)
+                if broken is None:
+                    broken = broken_of[raw] = self._violations(raw)
+            else:
+                broken = self._violations(raw)
+            parsed = read(text)
             if not parsed.ok:
                 scores.append(0.0)
                 reasons.append(parsed.reason)
                 continue
-            try:
-                label = parse_label(parsed.answer, TRIAL_LABELS)  # default aliases: TRIAL_ALIASES
-            except AnswerValueError as exc:
+            answer = parsed.answer
+            key = (type(answer), answer) if type(answer) in SHAREABLE else None  # 1, 1.0, true differ
+            read_as = labels.get(key) if key is not None else None
+            if read_as is None:
+                read_as = _read_label(answer)
+                if key is not None:
+                    labels[key] = read_as
+            label, failure = read_as
+            if failure is not None:
                 scores.append(0.0)
-                reasons.append(exc.reason)
+                reasons.append(failure)
                 continue
             inconsistent = bool(broken) and label == ELIGIBLE  # "excluded" / "not relevant" admit nobody
             scores.append(self.penalty if inconsistent else 0.0)
             reasons.append(f"broke_{broken[0]}" if inconsistent else None)
         return scores, reasons
+
+
+def _read_label(answer: Any) -> tuple[str | None, str | None]:
+    """(trial label, None), or (None, the reason it is not one); default aliases: TRIAL_ALIASES."""
+    try:
+        return parse_label(answer, TRIAL_LABELS), None
+    except AnswerValueError as exc:
+        return None, exc.reason
 
 
 def gold_from_qrel(score: int | str) -> str:

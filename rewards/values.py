@@ -133,11 +133,14 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
     without a target unit it must still be a real unit (so "72 or 80" is rejected, not read as 72). A bare
     number is taken to be in the unit the question asked for.
     """
-    if type(value) is str:  # the common case: cached, since a group's samples often write the same text
+    kind = type(value)
+    if kind is str:  # the common case: cached, since a group's samples often write the same text
         result = _parse_number_text(value, target_unit, analyte)
         if type(result) is float:
             return result
         raise AnswerValueError(*result)  # a fresh exception per call: a cached one would grow its traceback
+    if kind is float or kind is int:  # a JSON number (exact types: bool, an int subclass, is not one)
+        return _finite(value)
     if isinstance(value, bool) or value is None:
         raise AnswerValueError("no_value" if value is None else "not_a_number", value)
     if isinstance(value, int | float):
