@@ -239,6 +239,10 @@ def _agreement(values: list[Any], tol: Tolerance) -> tuple[list[Any], list[int],
     each distinct answer is compared once (with its half-width computed once): a group of 8 samples
     holding 3 answers costs 9 comparisons, not 64."""
     distinct, holders, slot = _distinct(values)
+    for center in distinct:
+        if isinstance(center, float) and not math.isfinite(center):
+            # NaN agrees with nothing, not even itself: grouping would never take it (and never end)
+            raise ValueError(f"cannot group the non-finite answer {center!r}: `normalise` rejects it first")
     has_tol = bool(tol)
     masks = []
     for center in distinct:

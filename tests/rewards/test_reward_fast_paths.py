@@ -87,3 +87,12 @@ def test_trial_consistency_reads_each_row_by_its_own_meta() -> None:
     scores, reasons = f.score([said] * 4, {"meta": [young, adult, young, adult]}, None)
     assert scores == [-1.0, 0.0, -1.0, 0.0]
     assert reasons == ["broke_min_age", None, "broke_min_age", None]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_grouping_a_non_finite_answer_is_an_error_not_an_endless_loop(bad):
+    # NaN agrees with nothing, itself included: group_answers used to loop forever on it
+    with pytest.raises(ValueError, match="non-finite"):
+        group_answers([bad, 72.0], Tolerance(rel=0.05))
+    with pytest.raises(ValueError, match="non-finite"):
+        top_group([72.0, bad], Tolerance(rel=0.05))
