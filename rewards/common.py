@@ -97,7 +97,6 @@ class AnswerReward(Reward):
         scores: Scores = []
         reasons: Reasons = []
         read = self.format.read_text
-        applies: dict[Any, bool] = {}  # a batch has a handful of task names: decide each once
         # TRL repeats a row's gold text per generation, and a group's samples repeat answers: within one
         # batch a gold text is parsed and checked once, and an answer to it graded once (`same_grade`).
         checked: dict[str, Gold] = {}
@@ -111,9 +110,7 @@ class AnswerReward(Reward):
                     scores.append(None)
                     reasons.append("no_task")
                     continue
-                if task not in applies:
-                    applies[task] = self.applies(task)
-                if not applies[task]:
+                if not self.applies(task):  # cached per task name (`Reward.applies`)
                     scores.append(None)
                     reasons.append(None)
                     continue

@@ -128,9 +128,8 @@ class TrialConsistency(Reward):
         scores: Scores = []
         reasons: Reasons = []
         read = self.format.read_text
-        # Within a batch each task name is routed once, each meta text checked once (TRL repeats a row's
+        # Within a batch each meta text is checked once (TRL repeats a row's
         # meta per generation) and each distinct answer read as a label once.
-        applies: dict[str, bool] = {}
         broken_of: dict[str, tuple[str, ...]] = {}
         labels: dict[tuple, tuple[str | None, str | None]] = {}
         for i, text in enumerate(texts):
@@ -140,9 +139,7 @@ class TrialConsistency(Reward):
                     scores.append(None)
                     reasons.append(None)
                     continue
-                if task not in applies:
-                    applies[task] = self.applies(task)
-                if not applies[task]:
+                if not self.applies(task):  # cached per task name (`Reward.applies`)
                     scores.append(None)
                     reasons.append(None)
                     continue
