@@ -277,6 +277,7 @@ def main() -> None:
 def run() -> None:
     """The process entry point (`ehrmind`, `python -m ehrmind`): `main()`, then exit (quickly when the
     command asked for it: `ehrmind.cli.teardown`)."""
+    teardown.process_entry()
     try:
         main()
         code: int | str | None = 0

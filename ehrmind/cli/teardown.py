@@ -15,8 +15,15 @@ import sys
 import threading
 from typing import NoReturn
 
+_entry = False  # set by the process entry point (`ehrmind.cli.app.run`), not when a test invokes a command
 _requested = False
 _left: list[object] = []  # data handed over by `leave`, never freed
+
+
+def process_entry() -> None:
+    """Called by the process entry point: `leave` holds data only then (in-process callers free it)."""
+    global _entry
+    _entry = True
 
 
 def skip_teardown() -> None:
@@ -26,8 +33,10 @@ def skip_teardown() -> None:
 
 
 def leave(data: object) -> None:
-    """Hold `data` until the process ends (a command that will skip teardown: freeing it would be wasted)."""
-    _left.append(data)
+    """Hold `data` until the process ends (a command that will skip teardown: freeing it would be wasted);
+    nothing when the command runs inside another program (tests, notebooks), which should get it freed."""
+    if _entry:
+        _left.append(data)
 
 
 def exit_process(code: int | str | None) -> NoReturn:

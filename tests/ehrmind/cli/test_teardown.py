@@ -34,3 +34,20 @@ def test_a_message_code_exits_1_with_the_message():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "bad recipe" in done.stderr
+
+
+def test_leave_holds_data_only_for_the_process_entry_point():
+    import gc
+    import weakref
+
+    from ehrmind.cli import teardown
+
+    class Data:
+        pass
+
+    data = Data()
+    ref = weakref.ref(data)
+    teardown.leave(data)  # in-process (as under CliRunner): not held
+    del data
+    gc.collect()
+    assert ref() is None
