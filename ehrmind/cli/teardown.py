@@ -10,6 +10,7 @@ output is flushed. Not used by training commands: a library may rely on finalize
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 import threading
@@ -37,6 +38,10 @@ def leave(data: object) -> None:
     nothing when the command runs inside another program (tests, notebooks), which should get it freed."""
     if _entry:
         _left.append(data)
+        # Nothing alive now will be freed before exit, so the cycle collector need never walk it again:
+        # without this the first collection after a build walked every object the build made (~0.23 s
+        # after the MIMIC demo; they are all young, so even a young-generation collection saw them).
+        gc.freeze()
 
 
 def exit_process(code: int | str | None) -> NoReturn:
