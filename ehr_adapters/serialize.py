@@ -308,23 +308,27 @@ def _lines(tl: Timeline, kind: str, mode: str, cap: int, now: int | None) -> lis
     # comprehensions, not one loop with appends: ~75 lines per prompt, thousands of prompts per build
     times = events.times
     minutes = [(now - times[i]) // 60_000_000 for i in picks]  # type: ignore[operator]
-    suffixes = [_AGO.get(m) for m in minutes]
+    keys = [m if m < 90 else -1 - m // 60 if m < 2880 else -1000 - m // 1440 for m in minutes]
+    suffixes = [_AGO.get(k) for k in keys]
     if None in suffixes:
-        for k, m in enumerate(minutes):
-            if suffixes[k] is None:
-                suffixes[k] = _ago_suffix(m)
+        for j, m in enumerate(minutes):
+            if suffixes[j] is None:
+                suffixes[j] = _ago_suffix(m, keys[j])
     return [prefixes[i] + suffix for i, suffix in zip(picks, suffixes, strict=True)]  # type: ignore[operator]
 
 
-def _ago_suffix(minutes: int) -> str:
-    """ " (3 h ago)" for a distance in whole minutes (the text depends on the minutes alone), memoized."""
+def _ago_suffix(minutes: int, key: int) -> str:
+    """ " (3 h ago)" for a distance in whole minutes, memoized under `key` (see `_AGO`)."""
     suffix = f" ({_ago(minutes * 60_000_000, 0)})"
     if len(_AGO) < 200_000:
-        _AGO[minutes] = suffix
+        _AGO[key] = suffix
     return suffix
 
 
-_AGO: dict[int, str] = {}  # minutes before now -> " (3 h ago)": the text depends on the minutes alone
+# " (3 h ago)" by what its text depends on (`_ago`): the minutes below 90 (key = minutes), the whole hours
+# below 48 h (key = -1 - hours) and the whole days beyond (key = -1000 - days). Keyed by the minutes alone,
+# the memo missed on most lines: old events are at a different minute from every prediction time.
+_AGO: dict[int, str] = {}
 
 
 def meds_timelines(
@@ -359,7 +363,7 @@ def meds_timelines(
         .sort(["subject_id", "kind", "t_us", "code", "numeric_value", "text_value"], nulls_last=True)
     )
     cols = ("t_us", "code", "display", "numeric_value", "unit", "text_value")
-    columns = [timed.get_column(c).to_list() for c in cols]  # one conversion, then slices per group
+    columns = [_python_list(timed.get_column(c)) for c in cols]  # one conversion, then slices per group
     runs = (
         timed.select(pl.col("subject_id").rle_id().alias("s"), pl.col("kind").rle_id().alias("k"))
         .select(pl.struct("s", "k").rle().alias("r"))
@@ -372,3 +376,19 @@ def meds_timelines(
         out[int(subjects[start])].by_kind[kinds[start]] = Events(*part, [None] * length)  # MEDS: no end times
         start += length
     return out
+
+
+def _python_list(column: Any) -> list[Any]:
+    """A column as a Python list; a string column with one Python string per distinct value, shared by
+    its rows (a code recurs thousands of times: one string object per row made the MIMIC demo's
+    timelines ~250 MB and cost their allocation and page faults)."""
+    import polars as pl
+
+    if column.dtype != pl.Utf8:
+        return column.to_list()
+    distinct = column.drop_nulls().unique(maintain_order=True)
+    values = distinct.to_list()
+    index = column.cast(pl.Enum(distinct)).to_physical().to_list()  # a null stays None
+    if column.null_count():
+        return [None if i is None else values[i] for i in index]
+    return [values[i] for i in index]

@@ -150,3 +150,40 @@ def test_text_does_not_depend_on_which_prompts_were_rendered_before():
     for i in shuffled + shuffled:
         t, budget = times[i // 2], (60, 1024)[i % 2]
         assert serialize(record, prediction_time=t, max_tokens=budget) == fresh[i]
+
+
+def test_relative_time_text_is_exact_at_every_unit_boundary_whatever_the_render_order():
+    # The " (3 h ago)" memo is keyed by the unit the text depends on (minutes, hours, days); a wrong key
+    # would reuse another distance's text. Reference: the unmemoized formatter, at each boundary and at
+    # random distances up to 12 years, rendered in shuffled orders so every bucket is first filled from
+    # a different minute than later lookups.
+    from ehr_adapters import serialize as serialize_module
+    from ehr_adapters.serialize import Timeline
+
+    visit = NOW - timedelta(days=5000)
+    record = PatientRecord("p9", date(1950, 1, 1), "male", None, [Event(visit, "AMB", "", "Clinic visit", "encounter")])
+    edges = [0, 1, 59, 60, 89, 90, 119, 120, 1439, 1440, 2879, 2880, 4319, 4320, 86399, 86400, 1_051_199, 1_051_200]
+    rng = random.Random(7)
+    minutes = edges + [rng.randrange(0, 12 * 525_600) for _ in range(400)]
+    for order_seed in range(3):
+        random.Random(order_seed).shuffle(minutes)
+        serialize_module._AGO.clear()
+        timeline = Timeline.from_record(record)
+        for m in minutes:
+            text = serialize_timeline(timeline, prediction_time=visit + timedelta(minutes=m))
+            expected = serialize_module._ago(m * 60_000_000, 0)
+            assert f"- Clinic visit ({expected})" in text, (m, text)
+
+
+def test_string_columns_become_lists_with_one_shared_string_per_distinct_value():
+    import polars as pl
+
+    from ehr_adapters.serialize import _python_list
+
+    column = pl.Series(["LAB//a", None, "LAB//b", "LAB//a", None, "LAB//a"], dtype=pl.Utf8)
+    values = _python_list(column)
+    assert values == column.to_list()  # same values, nulls kept in place
+    assert values[0] is values[3] is values[5]  # one object per distinct string
+    assert _python_list(pl.Series([1.5, None, 2.0])) == [1.5, None, 2.0]
+    assert _python_list(pl.Series([], dtype=pl.Utf8)) == []
+    assert _python_list(pl.Series([None, None], dtype=pl.Utf8)) == [None, None]
