@@ -7,8 +7,9 @@ declares, and nothing else in the package converts units.
 - Unit strings are normalised through one alias table (`UNIT_ALIASES`), then parsed by pint.
 - Mass <-> substance conversions (mg/dL <-> mmol/L) need the analyte's molar mass (`ANALYTES`);
   equivalents (mEq/L) need its valence. Without an analyte such a conversion is an error, never a guess.
-- Conversions are affine (scale, offset); each (from, to, analyte) pair is solved by pint once and cached,
-  so the hot path is one multiply-add and batch conversion is vectorised.
+- Conversions are affine (scale, offset); each (from, to, analyte) pair is solved by pint once and cached
+  (in memory, and on disk by `calculators.conversion_cache`), so the hot path is one multiply-add and batch
+  conversion is vectorised.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from calculators import conversion_cache
 from calculators.errors import UnitError
 
 # UCUM codes and common free-text spellings -> a pint expression. Keys are matched case-sensitively first,
@@ -216,10 +218,18 @@ def conversion(from_unit: str, to_unit: str, analyte: str | None = None) -> tupl
 
 @lru_cache(maxsize=4096)
 def _cached_conversion(from_unit: str, to_unit: str, analyte: str | None) -> tuple[float, float] | UnitError:
+    # Solved once per machine, not once per process: `conversion_cache` keeps the answers on disk, keyed by
+    # this module's and pint's definitions, so a warm run never imports pint.
+    kept = conversion_cache.lookup(from_unit, to_unit, analyte)
+    if kept is not None:
+        return UnitError(kept) if isinstance(kept, str) else kept
     try:
-        return _solve_conversion(from_unit, to_unit, analyte)
+        result = _solve_conversion(from_unit, to_unit, analyte)
     except UnitError as exc:
+        conversion_cache.remember(from_unit, to_unit, analyte, str(exc))
         return exc
+    conversion_cache.remember(from_unit, to_unit, analyte, result)
+    return result
 
 
 conversion.cache_clear = _cached_conversion.cache_clear  # type: ignore[attr-defined]
