@@ -121,8 +121,12 @@ def _decimal_bounds(lower: float, upper: float) -> tuple[float, float]:
     return float(lower) - limit_slack(lower) - ABS_EPS, float(upper) + limit_slack(upper) + ABS_EPS
 
 
+# A tuple, not `int | float`: that expression builds a new union object at every call (hot: every gold).
+_NUMBER_TYPES = (int, float)
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, _NUMBER_TYPES) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _as_date(value: Any) -> date | None:

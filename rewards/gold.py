@@ -81,13 +81,17 @@ def _bad(field_name: str, value: Any, fix: str) -> GoldError:
     return GoldError(f"gold.{field_name}={value!r:.80} is invalid: {fix}")
 
 
+# A tuple, not `int | float`: that expression builds a new union object at every call (hot: every gold).
+_NUMBER_TYPES = (int, float)
+
+
 def _number(obj: Mapping[str, Any], key: str, required: bool) -> float | None:
     value = obj.get(key)
     if value is None:
         if required:
             raise _bad(key, value, "a finite number is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES) or not math.isfinite(value):
         raise _bad(key, value, "must be a finite JSON number")
     return float(value)
 
