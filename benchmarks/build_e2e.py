@@ -2,6 +2,7 @@
 
     python benchmarks/build_e2e.py                        # 3 timed runs after 1 warm-up, ../shared/data
     python benchmarks/build_e2e.py --reps 5 --data /path/to/shared/data
+    python benchmarks/build_e2e.py --reps 4 --against ../base  # same-moment A/B with another checkout
 
 Each run is a fresh process: `ehrmind data build --source meds:<demo> --tasks ehrshot,calc --out <tmp>`
 (read -> labels -> prompts -> splits -> parquet + manifest.json), so imports count too. The warm-up run
@@ -9,6 +10,10 @@ fills Python's bytecode cache (PYTHONDONTWRITEBYTECODE is unset for the child: a
 its .pyc files; without them sympy alone compiles for seconds). Reported: wall seconds (median, min),
 CPU seconds (user + sys of the child), peak RSS, and the 1-minute load average before and after, because
 a loaded machine inflates wall time. Target from issue #12: < 5 s wall on 2 cores.
+
+`--against DIR` runs the same build from another checkout (e.g. `git worktree add ../base <commit>`), its
+runs alternated with this tree's, and prints both medians and their ratio: a virtual machine's speed can
+drift by 25 % within minutes, so a before/after comparison is only fair when both run in the same minutes.
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_once(demo: Path, out: Path, env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall s, child CPU s, child peak RSS KB) of one CLI build."""
+def run_once(demo: Path, out: Path, env: dict[str, str], tree: Path = ROOT) -> tuple[float, float, int]:
+    """(wall s, child CPU s, child peak RSS KB) of one CLI build of the checkout `tree` (`python -m` from
+    its root imports that checkout's packages first)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "ehrmind", "data", "build", "--source", f"meds:{demo}",
            "--tasks", "ehrshot,calc", "--out", str(out)]  # fmt: skip
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -45,10 +51,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--against", type=Path, help="another checkout to alternate with (same-moment A/B)")
     args = parser.parse_args()
     demo = args.data / "mimic-iv-demo-meds"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["HF_HUB_OFFLINE"] = "1"
+    if args.against is not None:
+        compare(demo, env, args.against.resolve(), args.reps)
+        return
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         run_once(demo, Path(tmp) / "warm", env)
@@ -65,6 +75,25 @@ def main() -> None:
           + ", ".join(f"{w:.2f}" for w in walls) + ")")  # fmt: skip
     print(f"CPU s (user+sys): median {statistics.median(cpus):.2f}, min {min(cpus):.2f}")
     print(f"peak RSS: {max(r[2] for r in runs) / 1024:.0f} MB")
+
+
+def compare(demo: Path, env: dict[str, str], other: Path, reps: int) -> None:
+    """Alternate builds of `other` and of this tree (one warm-up each), then print both and the ratio."""
+    if not (other / "ehrmind" / "__main__.py").exists():
+        raise SystemExit(f"--against {other}: not an ehrmind checkout (no ehrmind/__main__.py)")
+    trees = {"against": other, "this tree": ROOT}
+    walls: dict[str, list[float]] = {name: [] for name in trees}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, tree in trees.items():
+            run_once(demo, Path(tmp) / f"warm-{name}", env, tree)
+        for i in range(reps):
+            for name, tree in trees.items():
+                walls[name].append(run_once(demo, Path(tmp) / f"{name}-{i}", env, tree)[0])
+    for name, tree in trees.items():
+        runs = ", ".join(f"{w:.2f}" for w in walls[name])
+        print(f"{name} ({tree}): wall median {statistics.median(walls[name]):.2f} s (runs: {runs})")
+    ratio = statistics.median(walls["against"]) / statistics.median(walls["this tree"])
+    print(f"speed-up of this tree over --against, same minutes: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
