@@ -183,8 +183,7 @@ def _as_tolerance(tol: Tolerance | float) -> Tolerance:
 
 def agree(a: Any, center: Any, tol: Tolerance | float) -> bool:
     """Whether answer `a` counts as the same answer as `center` (a float `tol` is relative)."""
-    if not isinstance(tol, Tolerance):
-        tol = Tolerance(float(tol))
+    tol = _as_tolerance(tol)
     # Types first: they are C checks, and a label or an integer never needs the tolerance.
     if isinstance(a, float) and isinstance(center, float) and tol:
         return within(a, center, tol)
