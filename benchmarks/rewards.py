@@ -206,14 +206,18 @@ def make_task_batch(task: str, n: int, seed: int, generations: int = 8) -> tuple
 def time_columns(name: str, completions, cols: dict, batch: int = 256) -> tuple[float, float, float]:
     """Like `time_reward`, for any reward's columns (prompts kept: pseudo_label groups by prompt)."""
     f = get_reward(name)
-    total = 0.0
+    batches = []
     clock = _Clock().__enter__()
     for i in range(0, len(completions), batch):
         part = {k: v[i : i + batch] for k, v in cols.items()}
-        scores = f(completions=completions[i : i + batch], **part)
-        total += sum(s for s in scores if s is not None)
+        batches.append(f(completions=completions[i : i + batch], **part))
     clock.__exit__()
-    return len(completions) / clock.cpu, len(completions) / clock.wall, total / len(completions)
+    return len(completions) / clock.cpu, len(completions) / clock.wall, _mean_score(batches, len(completions))
+
+
+def _mean_score(batches: list[list], n: int) -> float:
+    """Sum of the scores (None: not graded) over all rows, outside the timed loop."""
+    return sum(s for scores in batches for s in scores if s is not None) / n
 
 
 class _Clock:
@@ -230,18 +234,15 @@ class _Clock:
 def time_reward(name: str, completions, golds, tasks, batch: int = 256) -> tuple[float, float, float]:
     """(completions per CPU second, per wall second, mean score), in TRL-sized batches."""
     f = get_reward(name)
-    total = 0.0
+    batches = []
     clock = _Clock().__enter__()
     for i in range(0, len(completions), batch):
-        scores = f(
-            prompts=None,
-            completions=completions[i : i + batch],
-            gold=golds[i : i + batch],
-            task=tasks[i : i + batch],
-        )
-        total += sum(s for s in scores if s is not None)
+        batches.append(
+            f(prompts=None, completions=completions[i : i + batch], gold=golds[i : i + batch],
+              task=tasks[i : i + batch])
+        )  # fmt: skip
     clock.__exit__()
-    return len(completions) / clock.cpu, len(completions) / clock.wall, total / len(completions)
+    return len(completions) / clock.cpu, len(completions) / clock.wall, _mean_score(batches, len(completions))
 
 
 def time_math_verify(completions, golds) -> tuple[float, float, float]:

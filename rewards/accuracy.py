@@ -124,7 +124,10 @@ class MedcalcAccuracy(AnswerReward):
         # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
         kind = gold.kind
         if kind == "decimal":
-            unit, analyte = _medcalc_reading(gold)
+            if gold.calculator is None:  # a benchmark row: read in the gold's own unit (None: as written)
+                unit, analyte = gold.unit or None, gold.analyte
+            else:
+                unit, analyte = _medcalc_reading(gold)
             x = parse_number(answer, target_unit=unit, analyte=analyte)
             lower, upper = gold.lower, gold.upper
             if lower is None:  # check_gold made sure there is a calculator

@@ -57,6 +57,9 @@ def check_score(name: str, value: Any) -> float:
     return float(value)
 
 
+_NONE = object()  # "no previous row" (equal to nothing)
+
+
 class AnswerReward(Reward):
     """Base of rewards that grade the parsed answer against the row's gold."""
 
@@ -97,33 +100,47 @@ class AnswerReward(Reward):
         scores: Scores = []
         reasons: Reasons = []
         read = self.format.read_text
+        same_grade = self.same_grade
         # TRL repeats a row's gold text per generation, and a group's samples repeat answers: within one
         # batch a gold text is parsed and checked once, and an answer to it graded once (`same_grade`).
         checked: dict[str, Gold] = {}
         graded: dict[tuple, tuple[float, str | None]] = {}
+        routes: dict[Any, bool] = {}  # `applies` per task name, looked up without a method call per row
+        # The previous usable row's task, gold text and gold: a prompt's generations are consecutive rows,
+        # so most rows repeat them and skip the checks below.
+        last_task: Any = _NONE
+        last_raw: Any = _NONE
+        last_gold: Gold | None = None
         for i, text in enumerate(texts):
-            task = None
-            if tasks is not None:
-                task = tasks[i]
-                if task is None:
-                    # A row without a task cannot be routed to a reward: unusable here, skipped and counted.
-                    scores.append(None)
-                    reasons.append("no_task")
-                    continue
-                if not self.applies(task):  # cached per task name (`Reward.applies`)
-                    scores.append(None)
-                    reasons.append(None)
-                    continue
+            task = tasks[i] if tasks is not None else None
             raw = golds[i] if golds is not None else None
-            gold = checked.get(raw) if type(raw) is str else None
-            if gold is None:
-                gold = self._row_gold(raw, tasks, i)
-                if type(gold) is str:  # no task column and another kind of gold: another task's row
-                    scores.append(None)
-                    reasons.append(gold)
-                    continue
-                if type(raw) is str:
-                    checked[raw] = gold
+            if raw == last_raw and task == last_task:
+                gold = last_gold
+            else:
+                if tasks is not None:
+                    if task is None:
+                        # A row without a task cannot be routed to a reward: unusable, skipped and counted.
+                        scores.append(None)
+                        reasons.append("no_task")
+                        continue
+                    route = routes.get(task) if type(task) is str else None
+                    if route is None:
+                        route = self.applies(task)  # raises for a task that is not a string
+                        routes[task] = route
+                    if not route:
+                        scores.append(None)
+                        reasons.append(None)
+                        continue
+                gold = checked.get(raw) if type(raw) is str else None
+                if gold is None:
+                    gold = self._row_gold(raw, tasks, i)
+                    if type(gold) is str:  # no task column and another kind of gold: another task's row
+                        scores.append(None)
+                        reasons.append(gold)
+                        continue
+                    if type(raw) is str:
+                        checked[raw] = gold
+                last_task, last_raw, last_gold = task, raw, gold
             parsed = read(text)
             if not parsed.ok:
                 scores.append(self.fail_score)
@@ -131,11 +148,14 @@ class AnswerReward(Reward):
                 continue
             answer = parsed.answer
             # The answer's type is part of the key: 1, 1.0 and true are different answers.
-            scalar = self.same_grade and type(raw) is str and type(answer) in SHAREABLE
+            scalar = same_grade and type(raw) is str and type(answer) in SHAREABLE
             key = (task, raw, type(answer), answer) if scalar else None
             outcome = graded.get(key) if scalar else None
             if outcome is None:
-                outcome = self._grade_row(answer, gold, i, columns)
+                try:
+                    outcome = (self.grade(answer, gold, i, columns), None)
+                except AnswerValueError as exc:  # an unreadable value: a failure with its reason
+                    outcome = (self.fail_score, exc.reason)
                 if scalar:
                     graded[key] = outcome
             scores.append(outcome[0])
@@ -157,11 +177,3 @@ class AnswerReward(Reward):
             )
         self.check_gold(gold, i)
         return gold
-
-    def _grade_row(
-        self, answer: Any, gold: Gold, i: int, columns: Mapping[str, Any]
-    ) -> tuple[float, str | None]:
-        try:
-            return self.grade(answer, gold, i, columns), None
-        except AnswerValueError as exc:
-            return self.fail_score, exc.reason

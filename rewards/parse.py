@@ -150,6 +150,19 @@ def _lenient_block(inner: str) -> ParsedAnswer:
     return ParsedAnswer(True, None, value, "") if found else _fail(value)
 
 
+def _read_lenient_block(inner: str) -> ParsedAnswer:
+    """`_remember(_LENIENT_MEMO, inner, _lenient_block)` with the common `{"answer": 72.5}` read in place:
+    one call instead of four on every new answer text (a group's samples rarely repeat a number)."""
+    value = fast_answer(inner)
+    if value is MISS:
+        return _remember(_LENIENT_MEMO, inner, _lenient_block)
+    parsed = ParsedAnswer(True, None, value, "")  # fast_answer gives only str, int or float: shareable
+    if len(_LENIENT_MEMO) >= _MEMO_MAX:
+        _LENIENT_MEMO.clear()
+    _LENIENT_MEMO[inner] = parsed
+    return parsed
+
+
 @dataclass(frozen=True)
 class AnswerFormat:
     """The `<think>…</think><answer>{json}</answer>` format; see the module docstring.
@@ -194,8 +207,15 @@ class AnswerFormat:
         return self._read(completion_text(completion), with_think=False)
 
     def read_text(self, text: str) -> ParsedAnswer:
-        """`read_answer` of a completion already turned into text (`completion_text`): the rewards' loops."""
-        return self._read(text, with_think=False)
+        """`read_answer` of a completion already turned into text (`completion_text`): the rewards' loops.
+        `_read` without its layer of call (it runs once per sampled completion)."""
+        if len(text) > self.max_chars:
+            return _fail("too_long")
+        if not text or text.isspace():
+            return _fail("empty")
+        if self.strict:
+            return self._parse_strict(text, False)
+        return self._parse_lenient(text, False)
 
     def _read(self, text: str, with_think: bool) -> ParsedAnswer:
         if len(text) > self.max_chars:
@@ -255,11 +275,16 @@ class AnswerFormat:
         inner = text[start:end].strip()
         if not inner:
             return _fail("empty_answer")
-        parsed = _LENIENT_MEMO.get(inner) or _remember(_LENIENT_MEMO, inner, _lenient_block)
+        parsed = _LENIENT_MEMO.get(inner) or _read_lenient_block(inner)
         if not parsed.ok:
             return parsed
-        # Answer blocks before this one count only after the reasoning (inside <think> they are drafts);
-        # most completions have none, which one bounded rfind tells.
+        # Answer blocks before this one count only after the reasoning (inside <think> they are drafts).
+        # Most completions have none, which the last '<' before this block tells (a memrchr): none at all,
+        # or the `</think>` tag, so no other tag lies between the reasoning and this block.
+        if not with_think:
+            lt = text.rfind("<", floor, a_open)
+            if lt < 0 or text.startswith(THINK_CLOSE, lt):
+                return parsed
         t_close = text.rfind(THINK_CLOSE, floor, a_open)
         after_think = t_close + len(THINK_CLOSE) if t_close >= 0 else floor
         if text.rfind(ANSWER_OPEN, after_think, a_open) >= 0 and _disagreeing_block(
@@ -283,7 +308,7 @@ def _disagreeing_block(text: str, start: int, end: int, value: Any) -> bool:
         close = text.find(ANSWER_CLOSE, prev, end)
         inner = text[prev + len(ANSWER_OPEN) : close if close >= 0 else end].strip()
         if inner and len(inner) <= 4_096:
-            other = _LENIENT_MEMO.get(inner) or _remember(_LENIENT_MEMO, inner, _lenient_block)
+            other = _LENIENT_MEMO.get(inner) or _read_lenient_block(inner)
             if not other.ok or other.answer != value:
                 return True
         end = prev

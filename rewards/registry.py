@@ -85,7 +85,10 @@ class Reward:
     ) -> Scores:
         if completions is None:
             raise TypeError(f"reward {self.__name__!r} needs completions=[...]")
-        texts = [c if type(c) is str else completion_text(c) for c in completions]  # str: the common case
+        if type(completions) is list and all(map(str.__instancecheck__, completions)):
+            texts = completions  # the common case, checked by C loops; `score` never changes its texts
+        else:
+            texts = [c if type(c) is str else completion_text(c) for c in completions]
         if prompts is not None and len(prompts) != len(texts):
             raise ValueError(f"{len(prompts)} prompts for {len(texts)} completions")
         scores, reasons = self.score(texts, columns, prompts)

@@ -15,8 +15,9 @@ from datetime import date
 
 import pytest
 
-from rewards import make_reward
+from rewards import make_reward, stats
 from rewards.compare import Tolerance, group_answers, top_group
+from rewards.gold import GoldError
 from rewards.parse import AnswerFormat
 from rewards.tags import tag_positions, tag_positions_regex
 
@@ -96,3 +97,56 @@ def test_grouping_a_non_finite_answer_is_an_error_not_an_endless_loop(bad):
         group_answers([bad, 72.0], Tolerance(rel=0.05))
     with pytest.raises(ValueError, match="non-finite"):
         top_group([72.0, bad], Tolerance(rel=0.05))
+
+
+LENIENT_PIECES = ("<think>", "</think>", "<answer>", "</answer>", '{"answer": 72}', '{"answer": 80}', "72",
+                  " ", "\n", "a < b", "<b>", "x")  # fmt: skip
+
+
+def test_lenient_read_matches_the_general_reading() -> None:
+    # read_text stops after the answer block when the last '<' before it is `</think>` (or there is none);
+    # parse always takes the general path (it copies out the reasoning). Both must read the same answer.
+    fmt = AnswerFormat(strict=False)
+    rng = random.Random(13)
+    texts = ['<think>r</think>\n<answer>{"answer": 72}</answer>', '<answer>{"answer": 72}</answer>',
+             '<think>r</think><answer>{"answer": 80}</answer> a < b <answer>{"answer": 72}</answer>',
+             '<think>r</think>a<b<answer>{"answer": 72}</answer>']  # fmt: skip
+    texts += ["".join(rng.choice(LENIENT_PIECES) for _ in range(rng.randint(1, 12))) for _ in range(20_000)]
+    for text in texts:
+        fast, general = fmt.read_text(text), fmt.parse(text)
+        assert (fast.ok, fast.reason, fast.answer) == (general.ok, general.reason, general.answer), text
+
+
+def test_rows_that_repeat_the_previous_gold_are_routed_and_checked_alike() -> None:
+    # The row loop reuses the previous row's gold when its task and gold text repeat (TRL's layout); a
+    # task change, a missing task or another gold in between must still be routed on its own.
+    gold, other = json.dumps({"kind": "integer", "value": 3}), json.dumps({"kind": "integer", "value": 4})
+    said = '<think>r</think><answer>{"answer": 3}</answer>'
+    tasks = ["medcalc", "medcalc", "calc_other", "medcalc", None, "medcalc", "medcalc", "medcalc"]
+    golds = [gold, gold, gold, gold, gold, gold, other, gold]
+    f = make_reward("medcalc_accuracy")
+    scores, reasons = f.score([said] * 8, {"gold": golds, "task": tasks}, None)
+    assert scores == [1.0, 1.0, None, 1.0, None, 1.0, 0.0, 1.0]
+    assert reasons == [None, None, None, None, "no_task", None, None, None]
+    bad = json.dumps({"kind": "integer", "value": 3.5})
+    with pytest.raises(GoldError, match="whole number"):  # a bad gold after a good one is still checked
+        f.score([said] * 2, {"gold": [gold, bad], "task": ["medcalc"] * 2}, None)
+
+
+def test_batch_stats_fast_path_counts_as_the_row_loop() -> None:
+    rng = random.Random(14)
+    for _ in range(2_000):
+        n = rng.randint(0, 20)
+        scores = [rng.choice([0.0, 1.0, 1.1, -2.0, 0.1, None]) for _ in range(n)]
+        if rng.random() < 0.5:
+            scores = [0.3 if s is None else s for s in scores]  # no skipped rows: the fast path
+        reasons = [rng.choice([None, "invalid_json", "wrong_unit", "no_task"]) for _ in range(n)]
+        fast = stats.RewardStats(count=2, total=0.7)
+        fast.add(scores, reasons)
+        slow = stats.RewardStats(count=2, total=0.7)
+        slow.add(tuple(scores), tuple(reasons))  # not lists: the row loop
+        assert (fast.count, fast.total, fast.skipped) == (slow.count, slow.total, slow.skipped)
+        assert list(fast.failures.items()) == list(slow.failures.items())
+        assert list(fast.skips.items()) == list(slow.skips.items())
+    with pytest.raises(ValueError):
+        stats.RewardStats().add([1.0, 0.0], [None])
