@@ -29,6 +29,7 @@ from calculators.weeks_days import WEEKS_DAYS_LABEL, parse_weeks_days_label
 __all__ = [
     "WEEKS_DAYS_LABEL",  # the label grammar lives with the other (weeks, days) grammars
     "AnswerLabelError",
+    "decimal_interval",
     "limit_slack",
     "medcalc_correct",
     "parse_medcalc_answer",
@@ -103,7 +104,7 @@ def medcalc_correct(
             raise ValueError("a decimal gold needs lower and upper limits")
         if not _is_number(value):
             return False
-        lo, hi = _decimal_bounds(lower, upper)
+        lo, hi = decimal_interval(lower, upper)
         return lo <= float(value) <= hi
     if kind == "integer":
         return _is_number(value) and _is_number(gold) and round(float(value)) == round(float(gold))
@@ -115,7 +116,7 @@ def medcalc_correct(
 
 
 @lru_cache(maxsize=65_536)  # the reward grades every sample of a group against the same limits
-def _decimal_bounds(lower: float, upper: float) -> tuple[float, float]:
+def decimal_interval(lower: float, upper: float) -> tuple[float, float]:
     """The closed interval a decimal answer must fall in: the limits widened by `limit_slack` and float
     noise (`ABS_EPS`)."""
     return float(lower) - limit_slack(lower) - ABS_EPS, float(upper) + limit_slack(upper) + ABS_EPS

@@ -18,11 +18,11 @@ for any well-formatted answer, and a lenient accuracy reward added to it pays a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
-from calculators.answers import medcalc_correct
+from calculators.answers import decimal_interval, medcalc_correct
 from rewards.common import AnswerReward, check_score, parse_meta
 from rewards.compare import decimal_reading, declared, gold_analyte, gold_tolerance, within
 from rewards.gold import Gold, GoldError
@@ -120,6 +120,17 @@ class MedcalcAccuracy(AnswerReward):
                 raise GoldError(f"row {row}: a medcalc decimal gold needs lower/upper (or a calculator)")
             calculator_output(gold.calculator)
 
+    def float_check(self, gold: Gold) -> Callable[[float], bool] | None:
+        # `grade`'s decimal rule for a bare float (taken in the asked unit): medcalc_correct's interval.
+        if gold.kind != "decimal":
+            return None
+        lower, upper = gold.lower, gold.upper
+        if lower is None:
+            tol = gold_tolerance(gold).half_width(gold.value)
+            lower, upper = gold.value - tol, gold.value + tol
+        lo, hi = decimal_interval(lower, upper)
+        return lambda x: lo <= x <= hi
+
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
         # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
         kind = gold.kind
@@ -155,6 +166,17 @@ class CalcAccuracy(AnswerReward):
             calculator_output(gold.calculator)
         elif gold.kind == "decimal" and gold.lower is None:
             raise GoldError(f"row {row}: a calc decimal gold needs `calculator` (or lower/upper)")
+
+    def float_check(self, gold: Gold) -> Callable[[float], bool] | None:
+        # `grade`'s decimal rule for a bare float (taken in the asked unit), with the same expressions.
+        if gold.kind != "decimal":
+            return None
+        if gold.calculator is not None:
+            center = gold.value
+            half = decimal_reading(gold)[2].half_width(center) + ABS_EPS  # as `within` computes it
+            return lambda x: abs(x - center) <= half
+        lo, hi = gold.lower - ABS_EPS, gold.upper + ABS_EPS
+        return lambda x: lo <= x <= hi
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
         kind = gold.kind

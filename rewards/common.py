@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rewards.gold import Gold, GoldError, parse_gold
@@ -91,6 +91,13 @@ class AnswerReward(Reward):
         """The score of a parsed answer; raise AnswerValueError for an unreadable value."""
         raise NotImplementedError
 
+    def float_check(self, gold: Gold) -> Callable[[float], bool] | None:
+        """Optional: whether a finite bare JSON float answer is right against `gold`, as `grade` decides
+        it, for the most common answer (None: `grade` decides every answer). Only for a reward whose grade
+        of a float reads nothing but the gold (not the task or other columns), and it must agree with
+        `grade` on every finite float: the tests compare the two on random floats and at the edges."""
+        return None
+
     def score(
         self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None
     ) -> tuple[Scores, Reasons]:
@@ -103,19 +110,21 @@ class AnswerReward(Reward):
         same_grade = self.same_grade
         # TRL repeats a row's gold text per generation, and a group's samples repeat answers: within one
         # batch a gold text is parsed and checked once, and an answer to it graded once (`same_grade`).
-        checked: dict[str, Gold] = {}
+        checked: dict[str, tuple[Gold, Callable[[float], bool] | None]] = {}
         graded: dict[tuple, tuple[float, str | None]] = {}
+        correct, wrong = self.correct_score, self.wrong_score
         routes: dict[Any, bool] = {}  # `applies` per task name, looked up without a method call per row
         # The previous usable row's task, gold text and gold: a prompt's generations are consecutive rows,
         # so most rows repeat them and skip the checks below.
         last_task: Any = _NONE
         last_raw: Any = _NONE
         last_gold: Gold | None = None
+        last_check: Callable[[float], bool] | None = None  # `float_check` of last_gold
         for i, text in enumerate(texts):
             task = tasks[i] if tasks is not None else None
             raw = golds[i] if golds is not None else None
             if raw == last_raw and task == last_task:
-                gold = last_gold
+                gold, check = last_gold, last_check
             else:
                 if tasks is not None:
                     if task is None:
@@ -131,22 +140,30 @@ class AnswerReward(Reward):
                         scores.append(None)
                         reasons.append(None)
                         continue
-                gold = checked.get(raw) if type(raw) is str else None
-                if gold is None:
+                found = checked.get(raw) if type(raw) is str else None
+                if found is None:
                     gold = self._row_gold(raw, tasks, i)
                     if type(gold) is str:  # no task column and another kind of gold: another task's row
                         scores.append(None)
                         reasons.append(gold)
                         continue
+                    check = self.float_check(gold)
                     if type(raw) is str:
-                        checked[raw] = gold
-                last_task, last_raw, last_gold = task, raw, gold
+                        checked[raw] = gold, check
+                else:
+                    gold, check = found
+                last_task, last_raw, last_gold, last_check = task, raw, gold, check
             parsed = read(text)
             if not parsed.ok:
                 scores.append(self.fail_score)
                 reasons.append(parsed.reason)
                 continue
             answer = parsed.answer
+            # The most common answer, a finite bare float, graded in place (x - x is 0.0 only when finite).
+            if check is not None and type(answer) is float and answer - answer == 0.0:
+                scores.append(correct if check(answer) else wrong)
+                reasons.append(None)
+                continue
             # The answer's type is part of the key: 1, 1.0 and true are different answers.
             scalar = same_grade and type(raw) is str and type(answer) in SHAREABLE
             key = (task, raw, type(answer), answer) if scalar else None

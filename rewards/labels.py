@@ -29,6 +29,7 @@ from rewards.compare import (
     UNTYPED_REL_TOL,
     Tolerance,
     agree,
+    decimal_reading,
     gold_tolerance,
     majority,
     normalise,
@@ -129,6 +130,12 @@ def _type_gold(raw: Any) -> Gold | None:
     return None if raw is None else parse_gold(raw)
 
 
+def _float_as_is(gold: Gold | None) -> bool:
+    """Whether `_read` gives a finite float answer back unchanged: untyped (`normalise_untyped`), or a
+    decimal gold with a tolerance (`normalise`; without one it rounds to `SIG_DIGITS`)."""
+    return gold is None or (gold.kind == "decimal" and bool(decimal_reading(gold)[2]))
+
+
 @register("pseudo_label")
 class PseudoLabel(Reward):
     """Agreement with the majority answer of the completions that share a prompt (see the module doc)."""
@@ -219,17 +226,22 @@ class PseudoLabel(Reward):
             tasks is None or (isinstance(t, str) and t.startswith("pseudo/")) for t in (tasks or [None] * n)
         ]
         typed: list[Gold | None] = [None] * n
+        # Per row: whether a finite bare float answer votes as itself, as `_read` would read it (no gold,
+        # or a decimal gold with a tolerance); then the common answer skips the reading.
+        float_as_is = [True] * n
         if types is not None:
-            seen: dict[str, Gold | None] = {}  # TRL repeats a row's gold once per generation
+            seen: dict[str, tuple[Gold | None, bool]] = {}  # TRL repeats a row's gold once per generation
             for i in range(n):
                 if applies[i]:
                     raw = types[i]
                     if not isinstance(raw, str):
-                        typed[i] = _type_gold(raw)
+                        gold = _type_gold(raw)
+                        typed[i], float_as_is[i] = gold, _float_as_is(gold)
                     elif raw in seen:
-                        typed[i] = seen[raw]
+                        typed[i], float_as_is[i] = seen[raw]
                     else:
-                        typed[i] = seen[raw] = _type_gold(raw)
+                        gold = _type_gold(raw)
+                        typed[i], float_as_is[i] = seen[raw] = gold, _float_as_is(gold)
         tols: dict[str, Tolerance] = {}
 
         def tolerance_of(i: int) -> Tolerance:  # computed when first needed, as before; once per gold text
@@ -253,8 +265,12 @@ class PseudoLabel(Reward):
             if not parsed.ok:
                 reasons[i] = parsed.reason
                 continue
+            answer = parsed.answer
+            if float_as_is[i] and type(answer) is float and answer - answer == 0.0:  # finite: x - x is 0.0
+                values[i] = answer
+                continue
             raw_type = types[i] if types is not None else None
-            values[i], reasons[i] = self._read_row(parsed.answer, typed[i], raw_type, readings)
+            values[i], reasons[i] = self._read_row(answer, typed[i], raw_type, readings)
         majorities: dict[Any, Any] = {}
         for g, rows in members.items():
             valid = [values[i] for i in rows if reasons[i] is None]

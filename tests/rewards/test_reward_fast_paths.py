@@ -150,3 +150,112 @@ def test_batch_stats_fast_path_counts_as_the_row_loop() -> None:
         assert list(fast.skips.items()) == list(slow.skips.items())
     with pytest.raises(ValueError):
         stats.RewardStats().add([1.0, 0.0], [None])
+
+
+# Decimal golds of each shape the float fast paths see: benchmark limits, a declared relative tolerance
+# (BMI), an absolute one (sodium correction, delta gap), a calculator gold without limits, limits with many
+# decimals.
+FLOAT_GOLDS = (
+    {"kind": "decimal", "value": 64.786, "lower": 61.547, "upper": 68.025},
+    {"kind": "decimal", "value": 38.1872, "lower": 38.1872, "upper": 38.1872},
+    {"kind": "decimal", "value": 0.0, "lower": 0.0, "upper": 0.0},
+    {"kind": "decimal", "value": 24.7, "unit": "kg/m2", "calculator": "bmi"},
+    {"kind": "decimal", "value": 138.4, "unit": "mmol/L", "calculator": "sodium_correction_hyperglycemia",
+     "analyte": "sodium"},
+    {"kind": "decimal", "value": 71.3, "lower": 67.735, "upper": 74.865, "calculator": "ckd_epi_2021",
+     "unit": "mL/min/{1.73_m2}", "limits": "medcalc_bench"},
+    {"kind": "decimal", "value": -2.5, "lower": -2.625, "upper": -2.375},
+    {"kind": "decimal", "value": 0.0, "unit": "mEq/L", "calculator": "delta_gap"},  # edge: x - 0 is exact
+)  # fmt: skip
+
+
+def _last_right(right, inside: float, outside: float) -> tuple[float, float]:
+    """The two adjacent floats where `right` turns False between a right answer and a wrong one, found by
+    bisection on `grade` itself (so the edge does not come from the code under test)."""
+    while True:
+        mid = (inside + outside) / 2
+        if mid in (inside, outside):
+            return inside, outside
+        if right(mid):
+            inside = mid
+        else:
+            outside = mid
+
+
+def _probe_floats(rng: random.Random, right, value: float) -> list[float]:
+    """Random floats around the gold, and the floats at, before and after each edge of the right ones."""
+    import math
+
+    out = [0.0, -0.0, 1e308, -1e308, 5e-324, value]
+    for outside in (value - abs(value) - 10.0, value + abs(value) + 10.0):
+        edge, beyond = _last_right(right, value, outside)
+        out += [edge, beyond, math.nextafter(edge, value), math.nextafter(beyond, outside)]
+        out += [edge + rng.uniform(-0.01, 0.01) for _ in range(200)]
+    return out
+
+
+@pytest.mark.parametrize("name", ["medcalc_accuracy", "calc_accuracy"])
+def test_float_check_grades_as_grade_does(name: str) -> None:
+    from rewards.gold import parse_gold
+
+    rng = random.Random(15)
+    task = "medcalc" if name == "medcalc_accuracy" else "calc"
+    f = make_reward(name, correct_score=1.1, wrong_score=-0.5)
+    for spec in FLOAT_GOLDS:
+        gold = parse_gold(json.dumps(spec))
+        check = f.float_check(gold)
+        assert check is not None
+
+        def right(x: float, gold=gold) -> bool:
+            return f.grade(x, gold, 0, {"task": [task]}) == 1.1
+
+        for x in _probe_floats(rng, right, spec["value"]):
+            assert check(x) == right(x), (spec, x)
+    assert f.float_check(parse_gold('{"kind": "integer", "value": 3}')) is None  # round(): no fast path
+
+
+@pytest.mark.parametrize("name", ["medcalc_accuracy", "calc_accuracy"])
+def test_bare_float_answers_score_as_the_general_path(name: str, monkeypatch) -> None:
+    rng = random.Random(16)
+    task = "medcalc" if name == "medcalc_accuracy" else "calc"
+    texts, golds = [], []
+    for _ in range(3_000):
+        spec = rng.choice(FLOAT_GOLDS)
+        v = spec["value"]
+        answer = rng.choice([f"{v!r}", f"{v * rng.uniform(0.9, 1.1)!r}", "1e999", "-1e999", f'"{v} kg"',
+                             f"{round(v)}", f'"{v}"', "null"])  # fmt: skip
+        texts.append(f'<think>r</think><answer>{{"answer": {answer}}}</answer>')
+        golds.append(json.dumps(spec))
+    cols = {"gold": golds, "task": [task] * len(texts)}
+    fast = make_reward(name, correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
+    general = make_reward(name, correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
+    monkeypatch.setattr(general, "float_check", lambda gold: None)
+    expected = general.score(texts, cols, None)
+    assert fast.score(texts, cols, None) == expected
+    assert "not_finite" in expected[1] and {1.1, -0.5, -2.0} <= set(expected[0])
+
+
+def test_pseudo_label_votes_bare_floats_as_the_general_reading(monkeypatch) -> None:
+    import rewards.labels as labels
+
+    rng = random.Random(17)
+    golds = [json.dumps(g) for g in FLOAT_GOLDS[3:5]] + [
+        json.dumps({"kind": "decimal", "value": 72.46}),  # no tolerance: answers rounded to 3 digits
+        json.dumps({"kind": "integer", "value": 3}),
+        None,  # untyped
+    ]
+    texts, cols = [], {"gold": [], "task": [], "id": []}
+    for group in range(600):
+        gold = rng.choice(golds)
+        for _ in range(8):
+            answer = rng.choice(["72.4", "72.46", "72.5", "3.0", "3", "1e999", '"72.4 kg"', "138.4", "24.7"])
+            texts.append(f'<think>r</think><answer>{{"answer": {answer}}}</answer>')
+            cols["gold"].append(gold)
+            cols["task"].append("pseudo/calc")
+            cols["id"].append(f"p{group}")
+    fast = make_reward("pseudo_label", correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
+    expected_fast = fast.score(texts, cols, None)
+    monkeypatch.setattr(labels, "_float_as_is", lambda gold: False)
+    general = make_reward("pseudo_label", correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
+    assert expected_fast == general.score(texts, cols, None)
+    assert {1.1, -0.5, -2.0} <= set(expected_fast[0])
