@@ -11,6 +11,10 @@ its .pyc files; without them sympy alone compiles for seconds). Reported: wall s
 CPU seconds (user + sys of the child), peak RSS, and the 1-minute load average before and after, because
 a loaded machine inflates wall time. Target from issue #12: < 5 s wall on 2 cores.
 
+Beside each run it times a fixed pure-Python workload in this process (`speed_probe`, no I/O, no
+imports): a slow minute of the virtual machine shows there as well, so a slow build can be told from a
+slow machine.
+
 `--against DIR` runs the same build from another checkout (e.g. `git worktree add ../base <commit>`), its
 runs alternated with this tree's, and prints both medians and their ratio: a virtual machine's speed can
 drift by 25 % within minutes, so a before/after comparison is only fair when both run in the same minutes.
@@ -47,6 +51,16 @@ def run_once(demo: Path, out: Path, env: dict[str, str], tree: Path = ROOT) -> t
     return wall, cpu, after.ru_maxrss
 
 
+def speed_probe() -> float:
+    """CPU seconds of a fixed pure-Python workload (dict and str operations; 0.14-0.16 s on the 2-core
+    development VM): the machine's speed at the moment, for reading the runs beside it."""
+    start = time.process_time()
+    table: dict[int, str] = {}
+    for i in range(1_000_000):
+        table[i & 1023] = str(i)
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -62,7 +76,10 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         run_once(demo, Path(tmp) / "warm", env)
-        runs = [run_once(demo, Path(tmp) / f"run{i}", env) for i in range(args.reps)]
+        runs, probes = [], []
+        for i in range(args.reps):
+            runs.append(run_once(demo, Path(tmp) / f"run{i}", env))
+            probes.append(speed_probe())
         rows = (Path(tmp) / "run0" / "manifest.json").read_text()
     load_after = os.getloadavg()[0]
     walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
@@ -75,6 +92,7 @@ def main() -> None:
           + ", ".join(f"{w:.2f}" for w in walls) + ")")  # fmt: skip
     print(f"CPU s (user+sys): median {statistics.median(cpus):.2f}, min {min(cpus):.2f}")
     print(f"peak RSS: {max(r[2] for r in runs) / 1024:.0f} MB")
+    print("speed probe s after each run (higher: a slower machine): " + ", ".join(f"{p:.3f}" for p in probes))
 
 
 def compare(demo: Path, env: dict[str, str], other: Path, reps: int) -> None:
