@@ -107,6 +107,15 @@ def _medcalc_reading(gold: Gold) -> tuple[str | None, str | None]:
     return medcalc_unit(gold), gold_analyte.__wrapped__(gold)  # uncached inside: one entry per gold
 
 
+def _medcalc_limits(gold: Gold) -> tuple[float, float]:
+    """A medcalc decimal gold's (lower, upper): its own, else its calculator's declared tolerance around the
+    value (check_gold made sure there is a calculator)."""
+    if gold.lower is not None:
+        return gold.lower, gold.upper
+    tol = gold_tolerance(gold).half_width(gold.value)
+    return gold.value - tol, gold.value + tol
+
+
 @register("medcalc_accuracy")
 class MedcalcAccuracy(AnswerReward):
     """MedCalc-Bench's grading rules; see the module docstring."""
@@ -124,11 +133,7 @@ class MedcalcAccuracy(AnswerReward):
         # `grade`'s decimal rule for a bare float (taken in the asked unit): medcalc_correct's interval.
         if gold.kind != "decimal":
             return None
-        lower, upper = gold.lower, gold.upper
-        if lower is None:
-            tol = gold_tolerance(gold).half_width(gold.value)
-            lower, upper = gold.value - tol, gold.value + tol
-        lo, hi = decimal_interval(lower, upper)
+        lo, hi = decimal_interval(*_medcalc_limits(gold))
         return lambda x: lo <= x <= hi
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
@@ -140,10 +145,7 @@ class MedcalcAccuracy(AnswerReward):
             else:
                 unit, analyte = _medcalc_reading(gold)
             x = parse_number(answer, target_unit=unit, analyte=analyte)
-            lower, upper = gold.lower, gold.upper
-            if lower is None:  # check_gold made sure there is a calculator
-                tol = gold_tolerance(gold).half_width(gold.value)
-                lower, upper = gold.value - tol, gold.value + tol
+            lower, upper = _medcalc_limits(gold)
             ok = medcalc_correct("decimal", x, lower=lower, upper=upper)
         elif kind == "integer":
             ok = medcalc_correct("integer", parse_number(answer, target_unit=UNITLESS), gold.value)
@@ -172,9 +174,8 @@ class CalcAccuracy(AnswerReward):
         if gold.kind != "decimal":
             return None
         if gold.calculator is not None:
-            center = gold.value
-            half = decimal_reading(gold)[2].half_width(center) + ABS_EPS  # as `within` computes it
-            return lambda x: abs(x - center) <= half
+            center, tolerance = gold.value, decimal_reading(gold)[2]
+            return lambda x: within(x, center, tolerance)
         lo, hi = gold.lower - ABS_EPS, gold.upper + ABS_EPS
         return lambda x: lo <= x <= hi
 
