@@ -76,15 +76,21 @@ def parse_medcalc_answer(text: str, output_type: str) -> tuple[str, Any]:
 _MIN_DECIMALS = 3
 
 
-@lru_cache(maxsize=65_536)  # the reward asks for the same few limits on every sample of a group
+# Half a unit of the d-th decimal, precomputed with the expression `limit_slack` would evaluate (the same floats).
+_HALF_UNITS = tuple(0.5 * 10.0 ** -d for d in range(32))
+
+
 def limit_slack(limit: float) -> float:
     """How far a written limit may sit from the value it rounds: half a unit of max(3, its decimals) in
     its shortest float form (38.187 -> 0.0005; 0.0 -> 0.0005; 64.79145 -> 0.000005; a computed
     64.79145723… -> ~5e-15). Limits are compared as floats everywhere (the reward's gold stores them as
-    JSON numbers), so the audit, which reads them as text, converts first and agrees with the reward."""
+    JSON numbers), so the audit, which reads them as text, converts first and agrees with the reward.
+    Not cached: its one caller, `decimal_interval`, is."""
     text = repr(float(limit))
-    decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
-    return 0.5 * 10.0 ** -max(_MIN_DECIMALS, decimals)
+    dot = text.find(".")
+    decimals = len(text) - dot - 1 if dot >= 0 and "e" not in text else 0
+    d = max(_MIN_DECIMALS, decimals)
+    return _HALF_UNITS[d] if d < len(_HALF_UNITS) else 0.5 * 10.0 ** -d
 
 
 def medcalc_correct(

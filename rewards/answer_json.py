@@ -50,10 +50,10 @@ def fast_answer(inner: str) -> Any:
     m = _FAST.fullmatch(inner)
     if m is None:
         return MISS
-    literal = m.group(1)
+    literal, fraction, exponent, string = m.groups()  # one call instead of up to four `group` calls
     if literal is None:
-        return m.group(4)
-    return float(literal) if m.group(2) or m.group(3) else int(literal)
+        return string
+    return float(literal) if fraction or exponent else int(literal)
 
 
 def loads(text: str) -> Any:

@@ -95,6 +95,8 @@ class ParsedAnswer(NamedTuple):
     think: str
 
 
+_new_tuple = tuple.__new__
+
 # One shared (immutable) result per failure reason: the failure path builds nothing.
 _FAILED = {reason: ParsedAnswer(False, reason, None, "") for reason in FORMAT_REASONS}
 
@@ -156,7 +158,9 @@ def _read_lenient_block(inner: str) -> ParsedAnswer:
     value = fast_answer(inner)
     if value is MISS:
         return _remember(_LENIENT_MEMO, inner, _lenient_block)
-    parsed = ParsedAnswer(True, None, value, "")  # fast_answer gives only str, int or float: shareable
+    # fast_answer gives only str, int or float: shareable. Built as ParsedAnswer's own __new__ builds it
+    # (`tuple.__new__`), without that Python-level call: this line runs for every new answer text.
+    parsed = _new_tuple(ParsedAnswer, (True, None, value, ""))
     if len(_LENIENT_MEMO) >= _MEMO_MAX:
         _LENIENT_MEMO.clear()
     _LENIENT_MEMO[inner] = parsed

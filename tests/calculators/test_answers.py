@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 from datetime import date
 from pathlib import Path
 
@@ -50,6 +51,21 @@ def test_decimal_limits_carry_the_rounding_they_were_written_with() -> None:
     # Limits we compute ourselves (value × 0.95) keep their precision: no widening to speak of.
     assert limit_slack(64.79145723112) < 1e-10
     assert limit_slack(38.187) == pytest.approx(0.0005) and limit_slack(64.79145) == pytest.approx(5e-6)
+
+
+def test_limit_slack_counts_decimals_as_decimal_does() -> None:
+    # Reference: the decimal module's exponent of the shortest float text (exponent notation counts as no
+    # decimals, as the MedCalc-Bench limits are never written that way).
+    from decimal import Decimal
+
+    rng = random.Random(5)
+    limits = [0.0, -0.0, 1.0, 38.187, 64.79145, 0.1 + 0.2, 1e16, 5e-05, 1e-4, 123456.0, 0.00012345678901234567]
+    limits += [rng.uniform(-1, 1) * 10 ** rng.randint(-6, 8) for _ in range(20_000)]
+    limits += [round(x, rng.randint(0, 6)) for x in limits[:5_000]]
+    for limit in limits:
+        text = repr(limit)
+        decimals = 0 if "e" in text else max(0, -Decimal(text).as_tuple().exponent)
+        assert limit_slack(limit) == 0.5 * 10.0 ** -max(3, decimals), text
 
 
 def test_integer_date_and_weeks_days_rules() -> None:

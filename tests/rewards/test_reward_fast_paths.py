@@ -259,3 +259,67 @@ def test_pseudo_label_votes_bare_floats_as_the_general_reading(monkeypatch) -> N
     general = make_reward("pseudo_label", correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
     assert expected_fast == general.score(texts, cols, None)
     assert {1.1, -0.5, -2.0} <= set(expected_fast[0])
+
+
+def test_gold_init_is_the_dataclass_signature_and_stays_frozen() -> None:
+    import dataclasses
+    import inspect
+
+    from rewards.gold import Gold
+
+    params = list(inspect.signature(Gold.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(Gold)
+    assert [p.name for p in params] == [f.name for f in fields]
+    missing = inspect.Parameter.empty
+    assert [p.default for p in params] == [
+        missing if f.default is dataclasses.MISSING else f.default for f in fields
+    ]
+    gold = Gold("decimal", 72.5, 68.9, 76.1, unit="kg", calculator="bmi")
+    assert vars(gold) == {f.name: getattr(gold, f.name) for f in fields}
+    assert gold == Gold("decimal", 72.5, 68.9, 76.1, "kg", "bmi") and hash(gold) == hash(Gold(**vars(gold)))
+    assert gold != Gold("decimal", 72.5, 68.9, 76.1, "kg", "bmi", limits="medcalc_bench")
+    assert dataclasses.replace(gold, value=70.0).value == 70.0 and gold.value == 72.5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        gold.value = 1.0  # type: ignore[misc]
+
+
+GOLD_TEXTS = (
+    '{"kind": "decimal", "value": 72.5, "lower": 68.9, "upper": 76.1}',
+    '{"kind": "integer", "value": 3}',
+    ' {"kind": "integer", "value": 3} ',  # whitespace around: json.loads's path
+    '{"kind": "integer", "value": 3} {"kind": "integer", "value": 4}',  # extra data
+    '{"kind": "integer", "value": 3,}',  # trailing comma
+    '{"kind": "decimal", "value": NaN}',  # a constant json.loads accepts; the number check refuses it
+    '{"kind": "decimal", "value": 1e999}',
+    '{"kind": "label", "value": "yes", "choices": ["no", "yes"]}',
+    '{"kind": "date", "value": "2024-05-01"}',
+    '{"kind": "weeks_days", "value": [5, 2]}',
+    "{}",
+    "{",
+    "}",
+    "{ }",
+    '{"kind": "integer", "value": 3}}',
+    '{"kind": "integer", "value": "\\u0033"}',
+    "[1, 2]",
+    '"text"',
+    "",
+    "\ufeff{}",
+    "{" * 100_000 + "}",  # nesting past the recursion limit: a GoldError, as through json.loads
+)
+
+
+@pytest.mark.parametrize("text", GOLD_TEXTS, ids=range(len(GOLD_TEXTS)))
+def test_gold_text_parses_as_through_json_loads(text: str, monkeypatch) -> None:
+    # The direct scanner call must give json.loads's value or error for every text (reference: the same
+    # parse with json.loads itself, patched in).
+    import rewards.gold as gold_module
+
+    def outcome(parse):
+        try:
+            return ("ok", parse(text))
+        except (GoldError, RecursionError) as exc:
+            return (type(exc).__name__, str(exc)[:200])
+
+    fast = outcome(gold_module._parse_text.__wrapped__)
+    monkeypatch.setattr(gold_module, "_scan_object", json.loads)
+    assert fast == outcome(gold_module._parse_text.__wrapped__)
