@@ -12,7 +12,9 @@ the process's CPU time (`time.process_time`), so they are per core and not skewe
 machine; wall-clock rates are printed beside them. Each repetition is a fresh batch (new golds, new
 completions) timed once, as each GRPO step brings new prompts, so no pass is served from the answer and gold
 caches a previous pass filled; one-time imports happen in an untimed warm-up on another seed. A virtual
-machine's speed drifts by 20-30 % within minutes, hence the median of several repetitions.
+machine's speed drifts by 20-30 % within minutes (up to 2x on the development VM), hence the median of
+several repetitions, and a fixed pure-Python probe (`build_e2e.speed_probe`) timed before and after each
+repetition, printed with the results, so a slow run can be told from a slow machine.
 
 Completions are synthetic but shaped like real ones: `<think>` reasoning of 300-1,500 tokens (about four
 characters per token) built from clinical sentences with numbers, then `<answer>{"answer": ...}</answer>`
@@ -34,6 +36,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
+
+from build_e2e import speed_probe  # noqa: E402
 
 from rewards import get_reward, stats  # noqa: E402
 
@@ -308,7 +313,11 @@ def main(argv: list[str] | None = None) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     warm_up(args.seed + 10_000)
-    reps = [one_rep(args.n, args.seed + r) for r in range(args.reps)]
+    probes = [speed_probe()]
+    reps = []
+    for r in range(args.reps):
+        reps.append(one_rep(args.n, args.seed + r))
+        probes.append(speed_probe())
     completions, golds, _ = make_batch(args.mv_n, args.seed)
     chars = [len(c) for c in completions]
     mv = time_math_verify(completions, golds)
@@ -319,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
         f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, 1 core"
     )
     print(f"completion length: {min(chars)}-{max(chars)} chars (mean {sum(chars) / len(chars):.0f})")
+    print("speed probe s before and after each repetition (build_e2e.speed_probe; 0.14-0.16 s on the dev VM at")
+    print("its normal speed, higher: a slower machine): " + ", ".join(f"{p:.3f}" for p in probes))
     print(f"each reward: median (min) of {args.reps} passes over {args.n:,} fresh completions\n")
     print("| reward | completions/s (CPU time, 1 core) | min | completions/s (wall) | mean score |")
     print("|---|---:|---:|---:|---:|")
