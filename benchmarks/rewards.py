@@ -328,8 +328,8 @@ def main(argv: list[str] | None = None) -> None:
         f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, 1 core"
     )
     print(f"completion length: {min(chars)}-{max(chars)} chars (mean {sum(chars) / len(chars):.0f})")
-    print("speed probe s before and after each repetition (build_e2e.speed_probe; 0.14-0.16 s on the dev VM at")
-    print("its normal speed, higher: a slower machine): " + ", ".join(f"{p:.3f}" for p in probes))
+    print("speed probe s, before and after each repetition: " + ", ".join(f"{p:.3f}" for p in probes)
+          + " (build_e2e.speed_probe: 0.14-0.16 s on the dev VM at its normal speed; higher: slower)")  # fmt: skip
     print(f"each reward: median (min) of {args.reps} passes over {args.n:,} fresh completions\n")
     print("| reward | completions/s (CPU time, 1 core) | min | completions/s (wall) | mean score |")
     print("|---|---:|---:|---:|---:|")
