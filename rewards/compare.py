@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
@@ -190,6 +191,16 @@ def agree(a: Any, center: Any, tol: Tolerance | float) -> bool:
     return a == center
 
 
+def agreement_with(center: Any, tol: Tolerance | float) -> Callable[[Any], bool]:
+    """`agree(·, center, tol)` as a one-argument test, with the half-width computed once: a vote compares
+    every sample of its group with the same majority."""
+    tol = _as_tolerance(tol)
+    if isinstance(center, float) and tol:
+        bound = tol.half_width(center) + ABS_EPS  # `within`'s right-hand side, as `agree` computes it
+        return lambda a: abs(a - center) <= bound if isinstance(a, float) else a == center
+    return lambda a: a == center
+
+
 def group_answers(values: list[Any], tol: Tolerance | float) -> tuple[list[tuple[Any, int]], bool]:
     """[(center, size), ...] largest first, and whether the top size was tied.
 
@@ -302,6 +313,7 @@ __all__ = [
     "Declared",
     "Tolerance",
     "agree",
+    "agreement_with",
     "decimal_reading",
     "declared",
     "entropy",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rewards.common import AnswerReward, check_score, column
@@ -29,6 +29,7 @@ from rewards.compare import (
     UNTYPED_REL_TOL,
     Tolerance,
     agree,
+    agreement_with,
     decimal_reading,
     gold_tolerance,
     majority,
@@ -277,6 +278,8 @@ class PseudoLabel(Reward):
             tol = tolerance_of(rows[0])
             majorities[g] = majority(valid, len(rows), tol, self.min_votes, self.min_share)
         scores: Scores = []
+        # `agree` with a group's majority, built once per (group, gold text): a group's rows share both.
+        accepts: dict[tuple[Any, Any], Callable[[Any], bool]] = {}
         for i in range(n):
             if not applies[i]:
                 scores.append(None)
@@ -286,13 +289,24 @@ class PseudoLabel(Reward):
                 continue
             if stored is not None and stored[i] is not None:
                 target, tol = self._stored(stored[i], typed[i])
-            else:
-                raw = types[i] if types is not None else None
+                if target is None:
+                    scores.append(self.wrong_score)
+                    reasons[i] = "no_majority"
+                else:
+                    scores.append(self.correct_score if agree(values[i], target, tol) else self.wrong_score)
+                continue
+            raw = types[i] if types is not None else None
+            key = (group_of[i], raw) if raw is None or type(raw) is str else None
+            accept = accepts.get(key) if key is not None else None
+            if accept is None:
                 known = tols.get(raw) if type(raw) is str else None  # the vote computed it for the group
                 target, tol = majorities[group_of[i]], known if known is not None else tolerance_of(i)
-            if target is None:
-                scores.append(self.wrong_score)
-                reasons[i] = "no_majority"
-            else:
-                scores.append(self.correct_score if agree(values[i], target, tol) else self.wrong_score)
+                if target is None:
+                    scores.append(self.wrong_score)
+                    reasons[i] = "no_majority"
+                    continue
+                accept = agreement_with(target, tol)
+                if key is not None:
+                    accepts[key] = accept
+            scores.append(self.correct_score if accept(values[i]) else self.wrong_score)
         return scores, reasons

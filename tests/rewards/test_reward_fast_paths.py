@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 
 from rewards import make_reward, stats
-from rewards.compare import Tolerance, group_answers, top_group
+from rewards.compare import Tolerance, agree, agreement_with, group_answers, top_group
 from rewards.gold import GoldError
 from rewards.parse import AnswerFormat
 from rewards.tags import tag_positions, tag_positions_regex
@@ -46,6 +46,23 @@ def test_top_group_is_the_first_group() -> None:
         assert center is groups[0][0]
     with pytest.raises(ValueError):
         top_group([], 0.05)
+
+
+def test_agreement_with_a_center_is_agree() -> None:
+    # pseudo_label tests each sample against its group's majority with `agreement_with`; the rule is `agree`.
+    rng = random.Random(13)
+    pool = [72.0, 72.1, 75.0, 75.6, 75.60000001, 68.4, 80.0, 3, 3.0, True, 1, 1.0, "yes", (5, 2), [5, 2], 0.0,
+            -0.0, 1e-9, 2e-9, date(2024, 5, 1), (72.0, "kg"), 100.0, 105.0, 105.00000001]  # fmt: skip
+    tolerances = (Tolerance(), Tolerance(0.05), Tolerance(0.0, 1.0), 0.05, Tolerance(0.05, 1.0), 0.0)
+    for center in pool:
+        for tol in tolerances:
+            accept = agreement_with(center, tol)
+            edges = []
+            if isinstance(center, float) and isinstance(tol, Tolerance):  # at and around the bound
+                half = tol.half_width(center)
+                edges = [center + d for d in (half, half + 5e-10, half + 2e-9, -half - 5e-10, -half - 2e-9)]
+            for a in pool + edges + [rng.uniform(60, 110) for _ in range(50)]:
+                assert accept(a) is agree(a, center, tol), (a, center, tol)
 
 
 @pytest.mark.parametrize("strict", [True, False])
