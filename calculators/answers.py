@@ -76,8 +76,9 @@ def parse_medcalc_answer(text: str, output_type: str) -> tuple[str, Any]:
 _MIN_DECIMALS = 3
 
 
-# Half a unit of the d-th decimal, precomputed with the expression `limit_slack` would evaluate (the same floats).
-_HALF_UNITS = tuple(0.5 * 10.0 ** -d for d in range(32))
+# Half a unit of the d-th decimal, precomputed with the expression `limit_slack` would evaluate (the same
+# floats). repr writes at most 21 decimals (below 1e-4 it switches to exponent form, counted as none).
+_HALF_UNITS = tuple(0.5 * 10.0 ** -d for d in range(24))
 
 
 def limit_slack(limit: float) -> float:
@@ -89,8 +90,7 @@ def limit_slack(limit: float) -> float:
     text = repr(float(limit))
     dot = text.find(".")
     decimals = len(text) - dot - 1 if dot >= 0 and "e" not in text else 0
-    d = max(_MIN_DECIMALS, decimals)
-    return _HALF_UNITS[d] if d < len(_HALF_UNITS) else 0.5 * 10.0 ** -d
+    return _HALF_UNITS[max(_MIN_DECIMALS, decimals)]
 
 
 def medcalc_correct(

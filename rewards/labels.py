@@ -28,7 +28,6 @@ from rewards.common import AnswerReward, check_score, column
 from rewards.compare import (
     UNTYPED_REL_TOL,
     Tolerance,
-    agree,
     agreement_with,
     decimal_reading,
     gold_tolerance,
@@ -289,24 +288,20 @@ class PseudoLabel(Reward):
                 continue
             if stored is not None and stored[i] is not None:
                 target, tol = self._stored(stored[i], typed[i])
-                if target is None:
-                    scores.append(self.wrong_score)
-                    reasons[i] = "no_majority"
-                else:
-                    scores.append(self.correct_score if agree(values[i], target, tol) else self.wrong_score)
-                continue
-            raw = types[i] if types is not None else None
-            key = (group_of[i], raw) if raw is None or type(raw) is str else None
-            accept = accepts.get(key) if key is not None else None
+                accept = None if target is None else agreement_with(target, tol)
+            else:
+                raw = types[i] if types is not None else None
+                key = (group_of[i], raw) if raw is None or type(raw) is str else None
+                accept = accepts.get(key) if key is not None else None
+                if accept is None:
+                    known = tols.get(raw) if type(raw) is str else None  # the vote computed it for the group
+                    target, tol = majorities[group_of[i]], known if known is not None else tolerance_of(i)
+                    accept = None if target is None else agreement_with(target, tol)
+                    if key is not None and accept is not None:
+                        accepts[key] = accept
             if accept is None:
-                known = tols.get(raw) if type(raw) is str else None  # the vote computed it for the group
-                target, tol = majorities[group_of[i]], known if known is not None else tolerance_of(i)
-                if target is None:
-                    scores.append(self.wrong_score)
-                    reasons[i] = "no_majority"
-                    continue
-                accept = agreement_with(target, tol)
-                if key is not None:
-                    accepts[key] = accept
-            scores.append(self.correct_score if accept(values[i]) else self.wrong_score)
+                scores.append(self.wrong_score)
+                reasons[i] = "no_majority"
+            else:
+                scores.append(self.correct_score if accept(values[i]) else self.wrong_score)
         return scores, reasons
