@@ -18,12 +18,12 @@ for any well-formatted answer, and a lenient accuracy reward added to it pays a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
 from calculators.answers import decimal_interval, medcalc_correct
-from rewards.common import AnswerReward, check_score, parse_meta
+from rewards.common import AnswerReward, NumberCheck, check_score, parse_meta
 from rewards.compare import decimal_reading, declared, gold_analyte, gold_tolerance, within
 from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
@@ -129,12 +129,20 @@ class MedcalcAccuracy(AnswerReward):
                 raise GoldError(f"row {row}: a medcalc decimal gold needs lower/upper (or a calculator)")
             calculator_output(gold.calculator)
 
-    def float_check(self, gold: Gold) -> Callable[[float], bool] | None:
-        # `grade`'s decimal rule for a bare float (taken in the asked unit): medcalc_correct's interval.
-        if gold.kind != "decimal":
-            return None
-        lo, hi = decimal_interval(*_medcalc_limits(gold))
-        return lambda x: lo <= x <= hi
+    def number_check(self, gold: Gold, task: Any) -> NumberCheck | None:
+        # `grade`'s rules for a number read in the asked unit, with the same expressions: medcalc_correct's
+        # interval for a decimal, its round() for an integer.
+        if gold.kind == "decimal":
+            if gold.calculator is None:
+                unit, analyte = gold.unit or None, gold.analyte
+            else:
+                unit, analyte = _medcalc_reading(gold)
+            lo, hi = decimal_interval(*_medcalc_limits(gold))
+            return (lambda x: lo <= x <= hi), unit, analyte
+        if gold.kind == "integer":
+            value = round(float(gold.value))
+            return (lambda x: round(x) == value), UNITLESS, None
+        return None
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
         # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
@@ -169,15 +177,19 @@ class CalcAccuracy(AnswerReward):
         elif gold.kind == "decimal" and gold.lower is None:
             raise GoldError(f"row {row}: a calc decimal gold needs `calculator` (or lower/upper)")
 
-    def float_check(self, gold: Gold) -> Callable[[float], bool] | None:
-        # `grade`'s decimal rule for a bare float (taken in the asked unit), with the same expressions.
+    def number_check(self, gold: Gold, task: Any) -> NumberCheck | None:
+        # `grade`'s rules for a number read in the asked unit, with the same expressions.
+        if gold.kind == "integer":
+            value = gold.value
+            return (lambda x: x.is_integer() and int(x) == value), UNITLESS, None
         if gold.kind != "decimal":
             return None
+        unit, analyte, tolerance = decimal_reading(gold)
         if gold.calculator is not None:
-            center, tolerance = gold.value, decimal_reading(gold)[2]
-            return lambda x: within(x, center, tolerance)
+            center = gold.value
+            return (lambda x: within(x, center, tolerance)), unit, analyte
         lo, hi = gold.lower - ABS_EPS, gold.upper + ABS_EPS
-        return lambda x: lo <= x <= hi
+        return (lambda x: lo <= x <= hi), unit, analyte
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
         kind = gold.kind

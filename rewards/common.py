@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from itertools import groupby, repeat
 from typing import Any
 
 from rewards.gold import Gold, GoldError, parse_gold
 from rewards.parse import SHAREABLE, AnswerFormat
 from rewards.registry import Reasons, Reward, RewardConfigError, Scores
-from rewards.values import AnswerValueError
+from rewards.values import AnswerValueError, parse_number, read_number_text
 
 
 def column(columns: Mapping[str, Any], name: str, n: int) -> list[Any] | None:
@@ -57,7 +58,9 @@ def check_score(name: str, value: Any) -> float:
     return float(value)
 
 
-_NONE = object()  # "no previous row" (equal to nothing)
+_USABLE = object()  # `_unusable`'s answer for rows this reward grades
+# `number_check`'s answer: (right, unit, analyte); see there.
+NumberCheck = tuple[Callable[[float], bool], str | None, str | None]
 
 
 class AnswerReward(Reward):
@@ -91,11 +94,13 @@ class AnswerReward(Reward):
         """The score of a parsed answer; raise AnswerValueError for an unreadable value."""
         raise NotImplementedError
 
-    def float_check(self, gold: Gold) -> Callable[[float], bool] | None:
-        """Optional: whether a finite bare JSON float answer is right against `gold`, as `grade` decides
-        it, for the most common answer (None: `grade` decides every answer). Only for a reward whose grade
-        of a float reads nothing but the gold (not the task or other columns), and it must agree with
-        `grade` on every finite float: the tests compare the two on random floats and at the edges."""
+    def number_check(self, gold: Gold, task: Any) -> NumberCheck | None:
+        """Optional fast path for number answers (None: `grade` decides every answer). `(right, unit,
+        analyte)` such that, for a JSON number or a string answer, `grade` is `correct_score` when
+        `right(parse_number(answer, target_unit=unit, analyte=analyte))`, else `wrong_score`, and
+        parse_number's rejection is grade's failure. Only for a reward whose grade of a number reads nothing
+        but the gold and the row's task; the tests compare the two on random floats, the edges, integers and
+        strings."""
         return None
 
     def score(
@@ -107,77 +112,98 @@ class AnswerReward(Reward):
         scores: Scores = []
         reasons: Reasons = []
         read = self.format.read_text
-        same_grade = self.same_grade
-        # TRL repeats a row's gold text per generation, and a group's samples repeat answers: within one
-        # batch a gold text is parsed and checked once, and an answer to it graded once (`same_grade`).
-        checked: dict[str, tuple[Gold, Callable[[float], bool] | None]] = {}
+        correct, wrong, fail = self.correct_score, self.wrong_score, self.fail_score
+        # A gold text is parsed and checked once per batch; an answer to it that `number_check` does not
+        # cover is graded once per batch (`same_grade`: a group's samples repeat answers).
+        checked: dict[tuple, tuple[Gold, NumberCheck | None]] = {}
         graded: dict[tuple, tuple[float, str | None]] = {}
-        correct, wrong = self.correct_score, self.wrong_score
-        routes: dict[Any, bool] = {}  # `applies` per task name, looked up without a method call per row
-        # The previous usable row's task, gold text and gold: a prompt's generations are consecutive rows,
-        # so most rows repeat them and skip the checks below.
-        last_task: Any = _NONE
-        last_raw: Any = _NONE
-        last_gold: Gold | None = None
-        last_check: Callable[[float], bool] | None = None  # `float_check` of last_gold
-        for i, text in enumerate(texts):
-            task = tasks[i] if tasks is not None else None
-            raw = golds[i] if golds is not None else None
-            if raw == last_raw and task == last_task:
-                gold, check = last_gold, last_check
-            else:
-                if tasks is not None:
-                    if task is None:
-                        # A row without a task cannot be routed to a reward: unusable, skipped and counted.
-                        scores.append(None)
-                        reasons.append("no_task")
-                        continue
-                    route = routes.get(task) if type(task) is str else None
-                    if route is None:
-                        route = self.applies(task)  # raises for a task that is not a string
-                        routes[task] = route
-                    if not route:
-                        scores.append(None)
+        routes: dict[Any, bool] = {}  # `applies` per task name
+        # TRL lays out a prompt's generations as consecutive rows with one task and one gold: each run of
+        # them is routed and its gold checked once, and the loop below reads only the answers.
+        runs = groupby(zip(tasks or repeat(None, n), golds or repeat(None, n), strict=True))
+        stop = 0
+        for (task, raw), run in runs:
+            start, stop = stop, stop + len(list(run))
+            skip = self._unusable(task, raw, tasks, routes, start)
+            if skip is not _USABLE:
+                scores += [None] * (stop - start)
+                reasons += [skip] * (stop - start)
+                continue
+            key = (task, raw) if type(raw) is str else None
+            found = checked.get(key) if key is not None else None
+            if found is None:
+                gold = self._row_gold(raw, tasks, start)
+                if type(gold) is str:  # no task column and another kind of gold: another task's rows
+                    scores += [None] * (stop - start)
+                    reasons += [gold] * (stop - start)
+                    continue
+                found = gold, self.number_check(gold, task)
+                if key is not None:
+                    checked[key] = found
+            gold, number = found
+            right, unit, analyte = number if number is not None else (None, None, None)
+            shared = self.same_grade and key is not None
+            for i in range(start, stop):
+                parsed = read(texts[i])
+                if not parsed.ok:
+                    scores.append(fail)
+                    reasons.append(parsed.reason)
+                    continue
+                answer = parsed.answer
+                kind = type(answer)
+                if right is not None:
+                    # Numbers graded in place: a finite bare float (x - x is 0.0 only when finite), a
+                    # string read by the cached number reader, an integer through parse_number.
+                    if kind is float and answer - answer == 0.0:
+                        scores.append(correct if right(answer) else wrong)
                         reasons.append(None)
                         continue
-                found = checked.get(raw) if type(raw) is str else None
-                if found is None:
-                    gold = self._row_gold(raw, tasks, i)
-                    if type(gold) is str:  # no task column and another kind of gold: another task's row
-                        scores.append(None)
-                        reasons.append(gold)
+                    if kind is str or kind is int:
+                        try:
+                            x = (
+                                read_number_text(answer, unit, analyte)
+                                if kind is str
+                                else parse_number(answer, target_unit=unit, analyte=analyte)
+                            )
+                        except AnswerValueError as exc:  # a huge integer: not finite
+                            x = (exc.reason,)
+                        if type(x) is float:
+                            scores.append(correct if right(x) else wrong)
+                            reasons.append(None)
+                        else:  # a rejection: (reason, value, detail)
+                            scores.append(fail)
+                            reasons.append(x[0])
                         continue
-                    check = self.float_check(gold)
-                    if type(raw) is str:
-                        checked[raw] = gold, check
-                else:
-                    gold, check = found
-                last_task, last_raw, last_gold, last_check = task, raw, gold, check
-            parsed = read(text)
-            if not parsed.ok:
-                scores.append(self.fail_score)
-                reasons.append(parsed.reason)
-                continue
-            answer = parsed.answer
-            # The most common answer, a finite bare float, graded in place (x - x is 0.0 only when finite).
-            if check is not None and type(answer) is float and answer - answer == 0.0:
-                scores.append(correct if check(answer) else wrong)
-                reasons.append(None)
-                continue
-            # The answer's type is part of the key: 1, 1.0 and true are different answers.
-            scalar = same_grade and type(raw) is str and type(answer) in SHAREABLE
-            key = (task, raw, type(answer), answer) if scalar else None
-            outcome = graded.get(key) if scalar else None
-            if outcome is None:
-                try:
-                    outcome = (self.grade(answer, gold, i, columns), None)
-                except AnswerValueError as exc:  # an unreadable value: a failure with its reason
-                    outcome = (self.fail_score, exc.reason)
-                if scalar:
-                    graded[key] = outcome
-            scores.append(outcome[0])
-            reasons.append(outcome[1])
+                # The answer's type is part of the key: 1, 1.0 and true are different answers.
+                memo = shared and kind in SHAREABLE
+                answer_key = (key, kind, answer) if memo else None
+                outcome = graded.get(answer_key) if memo else None
+                if outcome is None:
+                    try:
+                        outcome = (self.grade(answer, gold, i, columns), None)
+                    except AnswerValueError as exc:  # an unreadable value: a failure with its reason
+                        outcome = (fail, exc.reason)
+                    if memo:
+                        graded[answer_key] = outcome
+                scores.append(outcome[0])
+                reasons.append(outcome[1])
         return scores, reasons
+
+    def _unusable(
+        self, task: Any, raw: Any, tasks: list[Any] | None, routes: dict[Any, bool], row: int
+    ) -> Any:
+        """Why rows of this task get no score (None: another reward's task; "no_task": the task column is
+        null), or `_USABLE`."""
+        if tasks is None:
+            return _USABLE
+        if task is None:
+            # A row without a task cannot be routed to a reward: unusable, skipped and counted.
+            return "no_task"
+        route = routes.get(task) if type(task) is str else None
+        if route is None:
+            route = self.applies(task)  # raises for a task that is not a string
+            routes[task] = route
+        return _USABLE if route else None
 
     def _row_gold(self, raw: Any, tasks: list[Any] | None, i: int) -> Gold | str:
         """The row's gold, checked for this reward; or, without a task column, the skip reason of a gold

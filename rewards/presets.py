@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rewards.accuracy import CalcAccuracy, MedcalcAccuracy
-from rewards.common import AnswerReward, column
+from rewards.common import AnswerReward, NumberCheck, column
 from rewards.gold import Gold
 from rewards.registry import Reasons, Scores, register
 
@@ -62,6 +62,10 @@ class EhrmindReward(AnswerReward):
 
     def grade(self, answer: Any, gold: Gold, row: int, columns: Mapping[str, Any]) -> float:
         return self._grader(columns, row).grade(answer, gold, row, columns)
+
+    def number_check(self, gold: Gold, task: Any) -> NumberCheck | None:
+        # The same grader `_grader` picks for a row of this task.
+        return self._graders["calc" if task == "calc" else "medcalc"].number_check(gold, task)
 
     def score(
         self, texts: list[str], columns: Mapping[str, Any], prompts: Sequence[Any] | None

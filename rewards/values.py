@@ -135,7 +135,7 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
     """
     kind = type(value)
     if kind is str:  # the common case: cached, since a group's samples often write the same text
-        result = _parse_number_text(value, target_unit, analyte)
+        result = read_number_text(value, target_unit, analyte)
         if type(result) is float:
             return result
         raise AnswerValueError(*result)  # a fresh exception per call: a cached one would grow its traceback
@@ -153,9 +153,11 @@ def parse_number(value: object, *, target_unit: str | None = None, analyte: str 
 
 
 @lru_cache(maxsize=16_384)  # keyed by every argument the result depends on; the function is pure
-def _parse_number_text(value: str, target_unit: str | None, analyte: str | None) -> float | tuple:
-    """`_number_from_text`, with a rejection returned as AnswerValueError's arguments (reason, value,
-    detail) so it can be cached and re-raised as a new exception."""
+def read_number_text(value: str, target_unit: str | None, analyte: str | None) -> float | tuple:
+    """`parse_number` of a string without raising: the number, or a rejection as AnswerValueError's
+    arguments (reason, value, detail), so it can be cached (and `parse_number` re-raises it as a new
+    exception). The rewards' row loop calls it directly: an exception per unreadable row costs more than
+    the read."""
     try:
         return _number_from_text(value, target_unit, analyte)
     except AnswerValueError as exc:

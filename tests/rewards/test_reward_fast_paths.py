@@ -212,7 +212,7 @@ def _probe_floats(rng: random.Random, right, value: float) -> list[float]:
 
 
 @pytest.mark.parametrize("name", ["medcalc_accuracy", "calc_accuracy"])
-def test_float_check_grades_as_grade_does(name: str) -> None:
+def test_number_check_grades_floats_as_grade_does(name: str) -> None:
     from rewards.gold import parse_gold
 
     rng = random.Random(15)
@@ -220,36 +220,59 @@ def test_float_check_grades_as_grade_does(name: str) -> None:
     f = make_reward(name, correct_score=1.1, wrong_score=-0.5)
     for spec in FLOAT_GOLDS:
         gold = parse_gold(json.dumps(spec))
-        check = f.float_check(gold)
+        check = f.number_check(gold, task)
         assert check is not None
+        right_fast = check[0]
 
         def right(x: float, gold=gold) -> bool:
             return f.grade(x, gold, 0, {"task": [task]}) == 1.1
 
         for x in _probe_floats(rng, right, spec["value"]):
-            assert check(x) == right(x), (spec, x)
-    assert f.float_check(parse_gold('{"kind": "integer", "value": 3}')) is None  # round(): no fast path
+            assert right_fast(x) == right(x), (spec, x)
+    assert f.number_check(parse_gold('{"kind": "date", "value": "2024-05-01"}'), task) is None
 
 
-@pytest.mark.parametrize("name", ["medcalc_accuracy", "calc_accuracy"])
-def test_bare_float_answers_score_as_the_general_path(name: str, monkeypatch) -> None:
+# Integer golds (MedCalc-Bench rounds an integer answer; calc wants a whole number), for the number path.
+INTEGER_GOLDS = (
+    {"kind": "integer", "value": 3},
+    {"kind": "integer", "value": 0, "calculator": "cha2ds2_vasc"},
+)
+
+
+def _number_answer(rng: random.Random, value: float) -> str:
+    """A JSON answer around `value`: floats, integers, strings with and without units, junk."""
+    return rng.choice(
+        [f"{value!r}", f"{value * rng.uniform(0.9, 1.1)!r}", "1e999", "-1e999", f'"{value} kg"', f"{round(value)}",
+         f'"{value}"', "null", f'"≈ {round(value, 1)}"', f'"{value} mEq/L"', f'"{value} mg/dL"', f'"{value} %"',
+         '"x"', f'"{value} or 80"', f'"{value} !l"', "1" + "0" * 400, f"{round(value) + 1}", f'"{round(value)} points"',
+         f"{round(value)}.4", f"{round(value)}.5", "true", f"[{value}]", f'"{value}-{value + 1}"', '""'])  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["medcalc_accuracy", "calc_accuracy", "ehrmind"])
+def test_number_answers_score_as_the_general_path(name: str, monkeypatch) -> None:
+    """Every number answer `number_check` grades in place (floats, integers, strings with units, rejected
+    strings) scores and fails as `grade` does, for each gold shape and task."""
     rng = random.Random(16)
-    task = "medcalc" if name == "medcalc_accuracy" else "calc"
-    texts, golds = [], []
-    for _ in range(3_000):
-        spec = rng.choice(FLOAT_GOLDS)
-        v = spec["value"]
-        answer = rng.choice([f"{v!r}", f"{v * rng.uniform(0.9, 1.1)!r}", "1e999", "-1e999", f'"{v} kg"',
-                             f"{round(v)}", f'"{v}"', "null"])  # fmt: skip
-        texts.append(f'<think>r</think><answer>{{"answer": {answer}}}</answer>')
-        golds.append(json.dumps(spec))
-    cols = {"gold": golds, "task": [task] * len(texts)}
-    fast = make_reward(name, correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
-    general = make_reward(name, correct_score=1.1, wrong_score=-0.5, fail_score=-2.0)
-    monkeypatch.setattr(general, "float_check", lambda gold: None)
+    tasks = ["medcalc"] if name == "medcalc_accuracy" else ["calc"] if name == "calc_accuracy" else ["medcalc", "calc"]
+    texts, golds, task_column = [], [], []
+    for _ in range(600):
+        spec = rng.choice(FLOAT_GOLDS + INTEGER_GOLDS)
+        task = rng.choice(tasks)
+        for _ in range(rng.randint(1, 8)):  # a group of generations: one gold, one task
+            answer = _number_answer(rng, spec["value"])
+            texts.append(f"<think>r</think><answer>{{\"answer\": {answer}}}</answer>")
+            golds.append(json.dumps(spec))
+            task_column.append(task)
+    cols = {"gold": golds, "task": task_column}
+    options = {} if name == "ehrmind" else {"correct_score": 1.1, "wrong_score": -0.5, "fail_score": -2.0}
+    fast = make_reward(name, **options)
+    general = make_reward(name, **options)
+    monkeypatch.setattr(general, "number_check", lambda gold, task: None)
     expected = general.score(texts, cols, None)
     assert fast.score(texts, cols, None) == expected
-    assert "not_finite" in expected[1] and {1.1, -0.5, -2.0} <= set(expected[0])
+    fails = set(expected[1])
+    assert {"not_finite", "wrong_unit", "not_a_number", "multiple_values", "unknown_unit"} <= fails, fails
+    assert len(set(expected[0])) == 3
 
 
 def test_pseudo_label_votes_bare_floats_as_the_general_reading(monkeypatch) -> None:
