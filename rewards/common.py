@@ -124,7 +124,7 @@ class AnswerReward(Reward):
         stop = 0
         for (task, raw), run in runs:
             start, stop = stop, stop + len(list(run))
-            skip = self._unusable(task, raw, tasks, routes, start)
+            skip = self._unusable(task, tasks, routes)
             if skip is not _USABLE:
                 scores += [None] * (stop - start)
                 reasons += [skip] * (stop - start)
@@ -189,9 +189,7 @@ class AnswerReward(Reward):
                 reasons.append(outcome[1])
         return scores, reasons
 
-    def _unusable(
-        self, task: Any, raw: Any, tasks: list[Any] | None, routes: dict[Any, bool], row: int
-    ) -> Any:
+    def _unusable(self, task: Any, tasks: list[Any] | None, routes: dict[Any, bool]) -> Any:
         """Why rows of this task get no score (None: another reward's task; "no_task": the task column is
         null), or `_USABLE`."""
         if tasks is None:
