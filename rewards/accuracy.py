@@ -101,9 +101,16 @@ def medcalc_unit(gold: Gold) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
 def _medcalc_reading(gold: Gold) -> tuple[str | None, str | None]:
-    """(unit, analyte) a medcalc decimal answer is read with: one cache lookup per row instead of two."""
+    """(unit, analyte) a medcalc decimal answer is read with."""
+    if gold.calculator is None:  # a benchmark row: read in the gold's own unit (None: as written)
+        return gold.unit or None, gold.analyte
+    return _calculator_reading(gold)
+
+
+@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
+def _calculator_reading(gold: Gold) -> tuple[str | None, str | None]:
+    """`_medcalc_reading` of a gold with a calculator: one cache lookup per row instead of two."""
     return medcalc_unit(gold), gold_analyte.__wrapped__(gold)  # uncached inside: one entry per gold
 
 
@@ -133,10 +140,7 @@ class MedcalcAccuracy(AnswerReward):
         # `grade`'s rules for a number read in the asked unit, with the same expressions: medcalc_correct's
         # interval for a decimal, its round() for an integer.
         if gold.kind == "decimal":
-            if gold.calculator is None:
-                unit, analyte = gold.unit or None, gold.analyte
-            else:
-                unit, analyte = _medcalc_reading(gold)
+            unit, analyte = _medcalc_reading(gold)
             lo, hi = decimal_interval(*_medcalc_limits(gold))
             return (lambda x: lo <= x <= hi), unit, analyte
         if gold.kind == "integer":
@@ -148,10 +152,7 @@ class MedcalcAccuracy(AnswerReward):
         # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
         kind = gold.kind
         if kind == "decimal":
-            if gold.calculator is None:  # a benchmark row: read in the gold's own unit (None: as written)
-                unit, analyte = gold.unit or None, gold.analyte
-            else:
-                unit, analyte = _medcalc_reading(gold)
+            unit, analyte = _medcalc_reading(gold)
             x = parse_number(answer, target_unit=unit, analyte=analyte)
             lower, upper = _medcalc_limits(gold)
             ok = medcalc_correct("decimal", x, lower=lower, upper=upper)
