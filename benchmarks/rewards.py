@@ -104,7 +104,8 @@ def _gold_and_answers(rng: random.Random) -> tuple[dict, list]:
     kind = rng.choices(("decimal", "integer", "date", "weeks_days"), weights=(80, 12, 5, 3))[0]
     if kind == "decimal":
         v = round(rng.uniform(5, 150), 3)
-        gold = {"kind": "decimal", "value": v, "lower": round(v * 0.95, 3), "upper": round(v * 1.05, 3)}
+        gold = {"kind": "decimal", "value": v, "lower": round(v * 0.95, 3), "upper": round(v * 1.05, 3),
+                "unit": "mL/min/{1.73_m2}", "calculator": "ckd_epi_2021", "limits": "medcalc_bench"}
         answers = [
             v,
             round(v * rng.uniform(0.97, 1.03), 2),

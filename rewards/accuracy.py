@@ -4,7 +4,9 @@
   Its own function so a recipe can weight it, or give it weight 0 to log it without training on it.
 - `medcalc_accuracy` (rows with task "medcalc"): MedCalc-Bench's published rules. Decimal: lower <= x
   <= upper (inclusive, the row's limits); integer: `round(x) == gold` (Python's round, as the benchmark's
-  evaluator does); date and (weeks, days): exact.
+  evaluator does); date and (weeks, days): exact. A decimal answer written with a unit is converted to the
+  gold's unit as `calc_accuracy` does (the unit the question asks for: the calculator's declared one), and a
+  unit on a unitless gold is `wrong_unit`.
 - `calc_accuracy` (task "calc"): the tolerance comes from the calculator's declaration
   (`output.rel_tol`, or `output.abs_tol` for results that are a small change of an input); an answer
   written with a unit is converted to the gold's unit (or the calculator's output unit) first, with the
@@ -24,7 +26,7 @@ from typing import Any
 
 from calculators.answers import decimal_interval, medcalc_correct
 from rewards.common import AnswerReward, NumberCheck, check_score, parse_meta
-from rewards.compare import decimal_reading, declared, gold_analyte, gold_tolerance, within
+from rewards.compare import decimal_reading, gold_analyte, gold_tolerance, target_unit, within
 from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, Scores, register
@@ -91,27 +93,13 @@ def row_edition(columns: Mapping[str, Any], row: int) -> str | None:
     return parse_meta(metas[row]).get("edition")
 
 
-def medcalc_unit(gold: Gold) -> str | None:
-    """The unit a medcalc answer is read in: the gold's; `UNITLESS` when the calculator declares none;
-    None (as written) for a benchmark-answer gold whose unit is the question's, not ours."""
-    if gold.unit:
-        return gold.unit
-    if gold.calculator and declared(gold.calculator).unit is None:
-        return UNITLESS
-    return None
-
-
-def _medcalc_reading(gold: Gold) -> tuple[str | None, str | None]:
-    """(unit, analyte) a medcalc decimal answer is read with."""
-    if gold.calculator is None:  # a benchmark row: read in the gold's own unit (None: as written)
-        return gold.unit or None, gold.analyte
-    return _calculator_reading(gold)
-
-
 @lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
-def _calculator_reading(gold: Gold) -> tuple[str | None, str | None]:
-    """`_medcalc_reading` of a gold with a calculator: one cache lookup per row instead of two."""
-    return medcalc_unit(gold), gold_analyte.__wrapped__(gold)  # uncached inside: one entry per gold
+def _medcalc_reading(gold: Gold) -> tuple[str | None, str | None]:
+    """(unit, analyte) a medcalc decimal answer is read with: `rewards.compare`'s, as for every other reward
+    (the gold's unit, else its calculator's, else `UNITLESS`). A benchmark-answer gold is in the unit its
+    question asks for, which is the calculator's declared one (`tests/rewards/test_medcalc_question_units.py`
+    reads every public question), so no medcalc answer is read "as written", whatever unit it names."""
+    return target_unit.__wrapped__(gold), gold_analyte.__wrapped__(gold)  # uncached inside: one entry per gold
 
 
 def _medcalc_limits(gold: Gold) -> tuple[float, float]:

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from calculators.units import UnitError, normalize_unit
+from rewards.units import GOLD_ANALYTES
 from rewards.values import AnswerValueError, parse_date
 
 KINDS = ("decimal", "integer", "date", "weeks_days", "label")
@@ -171,6 +172,8 @@ def _from_dict(obj: Mapping[str, Any]) -> Gold:
             except UnitError as exc:
                 raise _bad("unit", unit, str(exc)) from None
         analyte, limits = _optional_str(obj, "analyte"), _optional_str(obj, "limits")
+        if analyte is not None and analyte not in GOLD_ANALYTES:  # else its conversions fail as wrong_unit
+            raise _bad("analyte", analyte, f"use one of {', '.join(sorted(GOLD_ANALYTES))}, or leave it out")
         return Gold(kind, number, lower, upper, unit, calculator, analyte, (), None, limits)
     common = {"calculator": calculator}
     if kind == "integer":

@@ -15,7 +15,10 @@ case-sensitive, because "f" and "F", "m" and "M" differ.
 answer is wrong, except the words "points"/"score". The analyte the gold records decides mass <-> substance
 conversions (mg/dL <-> mmol/L) and equivalents (mEq/L <-> mmol/L: valence 1 for sodium, potassium,
 chloride, bicarbonate). `MONOVALENT_IONS` is the analyte of results that are sums or differences of
-monovalent ions (anion gap, delta gap): for them only mEq/L <-> mmol/L is defined.
+monovalent ions (anion gap, delta gap): for them only mEq/L <-> mmol/L is defined. `WATER` is the analyte of
+a volume of body water (free water deficit): a mass of water reads as its volume at 1 kg/L, the convention
+total body water itself rests on (TBW in L = a fraction of the weight in kg), and MedCalc-Bench asks one
+free-water-deficit question "in terms of kg".
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from calculators.errors import UnitError
-from calculators.units import UNIT_ALIASES, conversion, normalize_unit
+from calculators.units import ANALYTES, UNIT_ALIASES, conversion, normalize_unit
 
 UNITLESS = "{unitless}"  # target of a gold without a unit
 MONOVALENT_IONS = "monovalent_ions"
+WATER = "water"
+# What a gold's "analyte" may name: a chemical analyte of the unit table, or one of the two above.
+GOLD_ANALYTES = frozenset({*ANALYTES, MONOVALENT_IONS, WATER})
 WORD_UNITS = frozenset({"point", "points", "pts", "pt", "score", "units"})
 
 # Codes of the unit table that are too ambiguous to read after a number in free text ("4 a" is not
@@ -97,10 +103,27 @@ def _scale(code: str, target: str, analyte: str | None) -> tuple[float, float] |
         if {src, dst} <= {"meq/L", "mmol/L"}:
             return 1.0, 0.0
         analyte = None
+    if analyte == WATER:
+        return _water_scale(code, target)
     try:
         return conversion(code, target, analyte)
     except UnitError:
         return None
+
+
+def _water_scale(code: str, target: str) -> tuple[float, float] | None:
+    """`_scale` for a volume of water: volume to volume or mass to mass as usual, a mass to a volume (or the
+    reverse) through 1 kg = 1 L."""
+    for via in ((), ("kg", "L"), ("L", "kg")):
+        try:
+            if not via:
+                return conversion(code, target)
+            to_via = conversion(code, via[0])
+            from_via = conversion(via[1], target)
+        except UnitError:
+            continue
+        return to_via[0] * from_via[0], to_via[1] * from_via[0] + from_via[1]
+    return None
 
 
 def to_gold_unit(number: float, code: str, target: str | None, analyte: str | None) -> float | None:

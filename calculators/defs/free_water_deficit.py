@@ -25,7 +25,9 @@ CALCULATOR = Calculator(
     category="lab",
     description="Water needed to bring serum sodium back to 140 mmol/L, from total body water.",
     inputs=(common.age(), common.sex(), common.weight(), common.sodium()),
-    output=Output("decimal", "Free water deficit", unit="L", abs_tol=0.1),
+    # analyte "water": an answer in kg is read as litres (1 kg = 1 L, as TBW = fraction × weight in kg is),
+    # so MedCalc-Bench's question "in terms of kg" is answered in its own unit (`rewards.units.WATER`).
+    output=Output("decimal", "Free water deficit", unit="L", abs_tol=0.1, analyte="water"),
     citation=Citation(
         "Adrogué HJ, Madias NE. Hypernatremia. N Engl J Med 2000;342(20):1493-9.",
         doi="10.1056/NEJM200005183422006",

@@ -182,7 +182,13 @@ def _fallback(
         "decimal",
     }:
         return None, "", f"benchmark answer kind {benchmark['kind']} does not match {calc.id} output", None
-    # No "unit": the benchmark's answer is in the unit its question asks for, which need not be ours.
+    # The benchmark's answer is in the unit its question asks for, which is our declared one (the public
+    # questions are read in tests/rewards/test_medcalc_question_units.py): the gold names it, so an answer
+    # in another unit is converted or wrong, never read as written.
+    if calc.output.unit:
+        gold["unit"] = calc.output.unit
+    if calc.output.analyte:
+        gold["analyte"] = calc.output.analyte
     gold["calculator"] = calc.id
     return gold, "benchmark", why, None
 

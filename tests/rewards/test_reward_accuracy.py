@@ -12,6 +12,10 @@ import calculators
 from rewards import GoldError, get_reward, make_reward
 
 DECIMAL = json.dumps({"kind": "decimal", "value": 72.5, "lower": 68.875, "upper": 76.125})
+# A benchmark row of a calculator with a unit: answers with the question's unit (ours) are converted.
+EGFR = json.dumps(
+    {"kind": "decimal", "value": 72.5, "lower": 68.875, "upper": 76.125, "calculator": "ckd_epi_2021"}
+)
 GLUCOSE = json.dumps(
     {"kind": "decimal", "value": 100.0, "lower": 95.0, "upper": 105.0, "unit": "mg/dL", "analyte": "glucose"}
 )
@@ -28,7 +32,11 @@ ANSWERS = [
     (DECIMAL, "68.875", 1),
     (DECIMAL, "76.2", 0),
     (DECIMAL, "68.8", 0),
-    (DECIMAL, '"72.5 mL/min/1.73 m²"', 1),
+    (DECIMAL, '"72.5 mL/min/1.73 m²"', 0),  # a gold that names no unit and no calculator is unitless
+    (EGFR, '"72.5 mL/min/1.73 m²"', 1),
+    (EGFR, "72.5", 1),
+    (EGFR, '"72.5 mg"', 0),  # read "as written" before: any unit passed on a benchmark-answer gold
+    (EGFR, '"72.5 %"', 0),
     (DECIMAL, '"≈ 72"', 1),
     (DECIMAL, '"~72.5"', 1),
     (DECIMAL, '"72,5"', 0),
@@ -51,7 +59,8 @@ ANSWERS = [
     (DECIMAL, "1e999", 0),
     (DECIMAL, '"NaN"', 0),
     (DECIMAL, '"72.5."', 1),
-    (DECIMAL, '"approximately 72.5 mL/min"', 1),
+    (EGFR, '"approximately 72.5 mL/min"', 1),
+    (DECIMAL, '"approximately 72.5"', 1),
     (DECIMAL, '"seventy-two"', 0),
     (DECIMAL, '"72.5 ± 3"', 0),
     (DECIMAL, '"eGFR = 72.5"', 0),

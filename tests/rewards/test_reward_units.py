@@ -29,6 +29,8 @@ BMI = json.dumps({"kind": "decimal", "value": 30.0, "calculator": "bmi"})
 EGFR = json.dumps({"kind": "decimal", "value": 72.0, "calculator": "ckd_epi_2021"})
 TEMP = json.dumps({"kind": "decimal", "value": 37.0, "lower": 36.9, "upper": 37.1, "unit": "Cel"})
 IBW = json.dumps({"kind": "decimal", "value": 70.0, "calculator": "ideal_body_weight"})
+# A free water deficit (analyte water, declared by the calculator): MedCalc-Bench asks it "in terms of kg".
+WATER = json.dumps({"kind": "decimal", "value": 2.1, "calculator": "free_water_deficit"})
 
 
 def said(value) -> str:
@@ -128,6 +130,15 @@ CASES = [
     (IBW, "70 G", 0.0, "unknown_unit"),
     (IBW, "70 KG", 0.0, "unknown_unit"),  # one- and two-letter units are case-sensitive (f/F, m/M)
     (IBW, "70 Kg", 0.0, "unknown_unit"),
+    # Water: 1 kg = 1 L (TBW = fraction x weight in kg, in L); 2100 mL = 2.1 L; 2.1 kg = 2100 g.
+    (WATER, "2.1 L", 1.0, None),
+    (WATER, "2.1 kg", 1.0, None),
+    (WATER, "2100 mL", 1.0, None),
+    (WATER, "2100 g", 1.0, None),
+    (WATER, "2.1 mg", 0.0, None),  # 2.1 mg of water is 0.0000021 L: a number, and wrong
+    (WATER, "2.1 mmol/L", 0.0, "wrong_unit"),
+    (WATER, "2.1 %", 0.0, "wrong_unit"),
+    (IBW, "70 L", 0.0, "wrong_unit"),  # the kg <-> L equivalence is water's alone
 ]
 
 
@@ -145,6 +156,21 @@ def test_medcalc_reads_mEq_on_a_sodium_row():
     assert score(gold, "135.4 mEq/L", "medcalc", "medcalc_accuracy") == (1.0, None)
     assert score(WELLS, "3 kg", "medcalc", "medcalc_accuracy") == (0.0, "wrong_unit")
     assert score(CHA, "3 kg", "medcalc", "medcalc_accuracy") == (0.0, "wrong_unit")
+
+
+def test_medcalc_reads_kg_on_the_free_water_deficit_question_in_kg():
+    # MedCalc-Bench asks one free water deficit question "in terms of kg" (one_shot_verified.csv).
+    gold = json.dumps({"kind": "decimal", "value": -2.1, "lower": -2.205, "upper": -1.995, "unit": "L",
+                       "analyte": "water", "calculator": "free_water_deficit", "limits": "medcalc_bench"})
+    assert score(gold, "-2.1 kg", "medcalc", "medcalc_accuracy") == (1.0, None)
+    assert score(gold, "-2.1 L", "medcalc", "medcalc_accuracy") == (1.0, None)
+    assert score(gold, "-2.1 mmol/L", "medcalc", "medcalc_accuracy") == (0.0, "wrong_unit")
+
+
+def test_a_gold_analyte_outside_the_table_is_a_gold_error():
+    gold = json.dumps({"kind": "decimal", "value": 2.1, "unit": "L", "analyte": "watr"})
+    with pytest.raises(rewards.GoldError, match="analyte='watr'"):
+        score(gold, "2.1 L")
 
 
 def test_the_analyte_comes_from_the_calculator_when_the_gold_has_none():

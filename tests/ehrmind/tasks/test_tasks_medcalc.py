@@ -72,6 +72,18 @@ def test_rejected_entities_fall_back_to_the_benchmark_answer() -> None:
         "creatinine" in metas[0]["fallback_reason"] and "entities unparsable" in metas[1]["fallback_reason"]
     )
     assert out.counts["gold_source:benchmark"] == 2
+    # The gold names the unit the question asks for (CKD-EPI's declared one), so an answer in another unit
+    # is converted or wrong: before, a benchmark-answer gold had no unit and "68.2 mg" scored 1.
+    assert {g.get("unit") for g in golds} == {"mL/min/{1.73_m2}"}
+    from rewards import get_reward
+
+    answers = ["68.2", "68.2 mL/min/1.73 m²", "68.2 mg", "68.2 %"]
+    scores = get_reward("medcalc_accuracy")(
+        completions=[f'<think>x</think><answer>{{"answer": "{a}"}}</answer>' for a in answers],
+        gold=[out.rows[0]["gold"]] * len(answers),
+        task=["medcalc"] * len(answers),
+    )
+    assert scores == [1.0, 1.0, 0.0, 0.0]
 
 
 def test_unmapped_entity_key_is_skipped_by_name_never_a_benchmark_fallback() -> None:
