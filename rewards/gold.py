@@ -7,7 +7,8 @@ Kinds (the task-row schema lists the same ones in `ehrmind.tasks.schema.GOLD_KIN
         lower/upper: MedCalc-Bench's limits (optional); unit: a UCUM code answers are converted to
         (optional); calculator: its declared tolerance is used by `calc_accuracy` (optional);
         analyte: for mg/dL <-> mmol/L and mEq/L <-> mmol/L conversions of the answer (optional);
-        limits: "medcalc_bench" when lower/upper are the benchmark's ±5 % rather than the declared tolerance.
+        limits: "medcalc_bench" when lower/upper follow the benchmark's limits (±5 %, or exact where the row
+        publishes its answer as both limits) rather than the declared tolerance.
     {"kind": "integer", "value": 3, "calculator": "cha2ds2_vasc"}
     {"kind": "date", "value": "2024-05-01"}                    (ISO or MM/DD/YYYY)
     {"kind": "weeks_days", "value": [5, 2]}
@@ -51,7 +52,7 @@ class Gold:
     analyte: str | None = None
     choices: tuple[str, ...] = ()
     aliases: Mapping[str, str] | None = field(default=None, hash=False)
-    limits: str | None = None  # where lower/upper come from, e.g. "medcalc_bench" (the benchmark's ±5 %)
+    limits: str | None = None  # where lower/upper come from, e.g. "medcalc_bench" (the benchmark's limits)
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -169,7 +170,20 @@ def _recompute(
     value = result.value
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
-    return calculator_gold(calc, value, benchmark_limits=True), "calculator", None, result.rationale
+    gold = calculator_gold(calc, value, benchmark_limits=True, exact_decimals=published_exact_decimals(case))
+    return gold, "calculator", None, result.rationale
+
+
+def published_exact_decimals(case: MedCalcCase) -> int | None:
+    """The decimals of the published answer when the row's limits are that answer itself (MedCalc-Bench
+    grades the row exactly: steroid conversion, MME, most Wells PE rows), else None (its ±5 % limits)."""
+    try:
+        answer, lower, upper = Decimal(case.answer.strip()), Decimal(case.lower), Decimal(case.upper)
+    except InvalidOperation:
+        return None  # a date, (weeks, days) or no limits: not a decimal row
+    if not (answer.is_finite() and lower == upper == answer):
+        return None
+    return max(0, -int(answer.as_tuple().exponent))
 
 
 def _fallback(

@@ -159,19 +159,26 @@ _META_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 MEDCALC_BENCH_REL_TOL = 0.05  # MedCalc-Bench's Lower/Upper Limit: the answer x 0.95 and x 1.05
 
 
-def calculator_gold(calc: Any, value: Any, *, benchmark_limits: bool = False) -> dict[str, Any]:
+def calculator_gold(
+    calc: Any, value: Any, *, benchmark_limits: bool = False, exact_decimals: int | None = None
+) -> dict[str, Any]:
     """The gold of a calculator's result (kind, tolerance limits, unit and analyte from its declaration).
 
     Every builder of calculator rows (MedCalc-Bench, record-mined, synthetic, the bundled demo) uses this one
     function, so a row's gold never depends on which path built it. `benchmark_limits`: MedCalc-Bench rows
-    keep the benchmark's ±5 % limits (results stay comparable with the paper), flagged `"limits":
-    "medcalc_bench"`; other rows use the declared tolerance (`abs_tol` where a relative one would pay a
-    copied input)."""
+    keep the benchmark's limits (results stay comparable with the paper), flagged `"limits":
+    "medcalc_bench"`: ±5 %, or, for a row whose published limits are its answer itself (MedCalc-Bench grades
+    steroid conversion, MME and most Wells PE rows exactly), our value to the published answer's precision:
+    `exact_decimals` places, half a unit in the last (none: exact). Other rows use the declared tolerance
+    (`abs_tol` where a relative one would pay a copied input)."""
     kind = calc.output.kind
     if kind == "decimal":
         value = float(value)
-        rel = MEDCALC_BENCH_REL_TOL if benchmark_limits else calc.output.rel_tol or 0.0
-        half = max(abs(value) * rel, 0.0 if benchmark_limits else calc.output.abs_tol or 0.0)
+        if benchmark_limits and exact_decimals is not None:
+            half = 0.5 * 10.0**-exact_decimals if exact_decimals > 0 else 0.0
+        else:
+            rel = MEDCALC_BENCH_REL_TOL if benchmark_limits else calc.output.rel_tol or 0.0
+            half = max(abs(value) * rel, 0.0 if benchmark_limits else calc.output.abs_tol or 0.0)
         gold: dict[str, Any] = {"kind": "decimal", "value": value, "lower": value - half, "upper": value + half}
         if benchmark_limits:
             gold["limits"] = "medcalc_bench"

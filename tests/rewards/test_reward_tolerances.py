@@ -133,3 +133,10 @@ def test_medcalc_rows_keep_the_benchmark_limits_and_say_so():
     assert parse_gold(json.dumps(gold)).limits == "medcalc_bench"
     own = calculator_gold(calc, 140.0)
     assert (own["lower"], own["upper"]) == pytest.approx((139.5, 140.5)) and "limits" not in own
+    # A row MedCalc-Bench grades exactly (published Lower = Upper = the answer, e.g. "206.0"): our value to
+    # the published precision, half a unit in its last place; an integer answer ("206"): exact.
+    mme = calculators.get("mme")
+    tight = calculator_gold(mme, 206.0, benchmark_limits=True, exact_decimals=1)
+    assert (tight["lower"], tight["upper"]) == pytest.approx((205.95, 206.05)) and tight["limits"] == "medcalc_bench"
+    exact = calculator_gold(mme, 206.0, benchmark_limits=True, exact_decimals=0)
+    assert exact["lower"] == exact["upper"] == 206.0

@@ -134,3 +134,52 @@ def test_shared_sample_every_row_accounted_for() -> None:
         gold = json.loads(row["gold"])
         if gold["kind"] == "decimal":
             assert gold["lower"] <= gold["value"] <= gold["upper"] and math.isfinite(gold["value"])
+
+
+def _medcalc_scores(golds: list[str], answers: list) -> list[float]:
+    from rewards import get_reward
+
+    completions = [f"<think>x</think><answer>{json.dumps({'answer': a})}</answer>" for a in answers]
+    return get_reward("medcalc_accuracy")(completions=completions, gold=golds, task=["medcalc"] * len(golds))
+
+
+def test_exact_published_limits_stay_exact() -> None:
+    # MedCalc-Bench publishes Lower = Upper = answer for steroid conversion, MME and most Wells PE rows: it
+    # grades them exactly. Our gold keeps that (to the published answer's precision), never ±5 %: on an
+    # MME of 206, an answer of 200 was paid before.
+    entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"]}
+    exact = build_medcalc([case(3, entities, "68.24", "68.24", "68.24")], "t.csv").rows[0]
+    gold = json.loads(exact["gold"])
+    assert gold["upper"] - gold["value"] == pytest.approx(0.005) and gold["limits"] == "medcalc_bench"
+    whole = json.loads(build_medcalc([case(3, entities, "68", "68", "68")], "t.csv").rows[0]["gold"])
+    assert whole["lower"] == whole["value"] == whole["upper"]  # an integer answer: exact
+    five = json.loads(build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "t.csv").rows[0]["gold"])
+    assert five["upper"] - five["value"] == pytest.approx(0.05 * five["value"])
+    v = gold["value"]
+    assert _medcalc_scores([exact["gold"]] * 3, [v, round(v, 2), v * 0.98]) == [1.0, 1.0, 0.0]
+
+
+def test_shared_sample_published_answers_are_paid_and_exact_rows_refuse_near_misses() -> None:
+    """Independent reference: the benchmark's own answers. Every row whose gold is our calculator's value
+    and agrees with the publication pays the published answer as written; on rows graded exactly by the
+    benchmark, 4 % off our value is not paid, as it is within ±5 % elsewhere."""
+    path = SHARED / "train_sample.csv"
+    if not path.exists():
+        pytest.skip("needs ../shared/data/medcalc-bench/train_sample.csv")
+    cases, _ = read_medcalc_bench(path)
+    out = build_medcalc(cases, path)
+    agreeing, exact, relative = [], [], []
+    for row in out.rows:
+        gold, meta = json.loads(row["gold"]), json.loads(row["meta"])
+        if meta["gold_source"] != "calculator":
+            continue
+        if meta["agrees_with_benchmark"]:
+            agreeing.append((row["gold"], meta["benchmark"]["answer"]))
+        published = meta["benchmark"]
+        if gold["kind"] == "decimal" and gold["value"] != 0:
+            group = exact if published["lower"] == published["upper"] else relative
+            group.append((row["gold"], gold["value"] * 1.04))
+    assert len(agreeing) > 900 and len(exact) >= 50 and len(relative) > 500
+    assert _medcalc_scores(*map(list, zip(*agreeing, strict=True))) == [1.0] * len(agreeing)
+    assert _medcalc_scores(*map(list, zip(*exact, strict=True))) == [0.0] * len(exact)
+    assert _medcalc_scores(*map(list, zip(*relative, strict=True))) == [1.0] * len(relative)
