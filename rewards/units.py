@@ -112,17 +112,18 @@ def _scale(code: str, target: str, analyte: str | None) -> tuple[float, float] |
 
 
 def _water_scale(code: str, target: str) -> tuple[float, float] | None:
-    """`_scale` for a volume of water: volume to volume or mass to mass as usual, a mass to a volume (or the
-    reverse) through 1 kg = 1 L."""
-    for via in ((), ("kg", "L"), ("L", "kg")):
+    """`_scale` for a volume of water: volume to volume and mass to mass as usual; a mass to a volume, or a
+    volume to a mass, through 1 kg = 1 L."""
+    try:
+        return conversion(code, target)
+    except UnitError:
+        pass
+    for source_side, target_side in (("kg", "L"), ("L", "kg")):
         try:
-            if not via:
-                return conversion(code, target)
-            to_via = conversion(code, via[0])
-            from_via = conversion(via[1], target)
+            first, second = conversion(code, source_side), conversion(target_side, target)
         except UnitError:
             continue
-        return to_via[0] * from_via[0], to_via[1] * from_via[0] + from_via[1]
+        return first[0] * second[0], first[1] * second[0] + second[1]
     return None
 
 
