@@ -170,7 +170,8 @@ def _recompute(
     value = result.value
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
-    gold = calculator_gold(calc, value, benchmark_limits=True, exact_decimals=published_exact_decimals(case))
+    exact = published_exact_decimals(case)
+    gold = calculator_gold(calc, value, benchmark_limits=True, exact_decimals=exact, graded_as=benchmark["kind"])
     return gold, "calculator", None, result.rationale
 
 

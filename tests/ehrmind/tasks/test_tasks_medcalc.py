@@ -183,3 +183,17 @@ def test_shared_sample_published_answers_are_paid_and_exact_rows_refuse_near_mis
     assert _medcalc_scores(*map(list, zip(*agreeing, strict=True))) == [1.0] * len(agreeing)
     assert _medcalc_scores(*map(list, zip(*exact, strict=True))) == [0.0] * len(exact)
     assert _medcalc_scores(*map(list, zip(*relative, strict=True))) == [1.0] * len(relative)
+
+
+def test_an_integer_score_on_a_row_graded_as_a_decimal_keeps_the_published_limits() -> None:
+    # MedCalc-Bench publishes MELD Na as a decimal with ±5 % limits (Verified row 20: 40.0, 38.0-42.0); our
+    # MELD Na is a whole score. The gold keeps the benchmark's grading (a decimal within ±5 % of our score),
+    # so medcalc_accuracy scores the row as the paper does: 39 is paid, 37 is not.
+    entities = {"creatinine": [7.78, "mg/dL"], "Continuous veno-venous hemodialysis for ≥24 hours in the past week": False,
+                "Dialysis at least twice in the past week": False, "international normalized ratio": 2.2,
+                "Sodium": [133.0, "mEq/L"], "Bilirubin": [36.1, "mg/dL"]}  # fmt: skip
+    row = build_medcalc([case(23, entities, "40.0", "38.0", "42.0")], "t.csv", edition="verified").rows[0]
+    gold = json.loads(row["gold"])
+    assert gold["kind"] == "decimal" and gold["value"] == 40.0 and gold["limits"] == "medcalc_bench"
+    assert (gold["lower"], gold["upper"]) == pytest.approx((38.0, 42.0))
+    assert _medcalc_scores([row["gold"]] * 3, [40, 39, 37]) == [1.0, 1.0, 0.0]
