@@ -171,8 +171,15 @@ def _recompute(
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
     exact = published_exact_decimals(case)
-    gold = calculator_gold(calc, value, benchmark_limits=True, exact_decimals=exact, graded_as=benchmark["kind"])
+    graded_as = "integer" if case.calculator_id in MEDCALC_INTEGER_IDS else "decimal"
+    gold = calculator_gold(calc, value, benchmark_limits=True, exact_decimals=exact, graded_as=graded_as)
     return gold, "calculator", None, result.rationale
+
+
+# The calculator ids MedCalc-Bench's evaluator grades as integers (`round(answer) == ground truth`); it grades
+# every other numeric id as a decimal within the row's Lower/Upper Limit, whatever the row's Output Type
+# column says (evaluation/evaluate.py, `check_correctness`). Only MELD Na (23) is an integer of ours there.
+MEDCALC_INTEGER_IDS = frozenset({4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51})
 
 
 def published_exact_decimals(case: MedCalcCase) -> int | None:

@@ -174,9 +174,9 @@ def calculator_gold(
     keep the benchmark's limits (results stay comparable with the paper), flagged `"limits":
     "medcalc_bench"`: ±5 %, or, for a row whose published limits are its answer itself (MedCalc-Bench grades
     steroid conversion, MME and most Wells PE rows exactly), our value to the published answer's precision:
-    `exact_decimals` places, half a unit in the last (none: exact). `graded_as`: the kind the benchmark
-    grades the row as; an integer score on a row it grades as a decimal (MELD Na's ±5 %) is a decimal gold
-    with those limits. Other rows use the declared tolerance (`abs_tol` where a relative one would pay a
+    `exact_decimals` places, half a unit in the last (none: exact). `graded_as`: the kind the benchmark's
+    evaluator grades the row as; an integer score on a row it grades as a decimal (MELD Na's ±5 %) is a
+    decimal gold with those limits. Other rows use the declared tolerance (`abs_tol` where a relative one would pay a
     copied input)."""
     kind = calc.output.kind
     if benchmark_limits and kind == "integer" and graded_as == "decimal":

@@ -197,3 +197,18 @@ def test_an_integer_score_on_a_row_graded_as_a_decimal_keeps_the_published_limit
     assert gold["kind"] == "decimal" and gold["value"] == 40.0 and gold["limits"] == "medcalc_bench"
     assert (gold["lower"], gold["upper"]) == pytest.approx((38.0, 42.0))
     assert _medcalc_scores([row["gold"]] * 3, [40, 39, 37]) == [1.0, 1.0, 0.0]
+
+
+def test_integer_ids_follow_the_benchmark_evaluator_not_the_output_type_column() -> None:
+    # Verified labels Wells DVT (id 16) "decimal" with limits 4 and 4, but MedCalc-Bench's evaluator grades
+    # id 16 by round(answer) == 4 (check_correctness), so the gold stays our integer: 3.6 is paid.
+    entities = {"Active cancer": True, "Bedridden recently >3 days": False, "Major surgery within 12 weeks": True,
+                "Localized tenderness along the deep venous system": True,
+                "Paralysis, paresis, or recent plaster immobilization of the lower extremity": False,
+                "Alternative diagnosis to Deep Vein Thrombosis as likely or more likely": False,
+                "Collateral (nonvaricose) superficial veins present": True,
+                "Pitting edema, confined to symptomatic leg": False}  # fmt: skip  (Verified row 13: score 4)
+    row = build_medcalc([case(16, entities, "4", "4", "4")], "t.csv", edition="verified").rows[0]
+    gold = json.loads(row["gold"])
+    assert gold["kind"] == "integer" and gold["value"] == 4, (gold, json.loads(row["meta"]))
+    assert _medcalc_scores([row["gold"]] * 3, [4, 3.6, 5]) == [1.0, 1.0, 0.0]
