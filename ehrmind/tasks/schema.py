@@ -176,8 +176,8 @@ def calculator_gold(
     steroid conversion, MME and most Wells PE rows exactly), our value to the published answer's precision:
     `exact_decimals` places, half a unit in the last (none: exact). `graded_as`: the kind the benchmark's
     evaluator grades the row as; an integer score on a row it grades as a decimal (MELD Na's ±5 %) is a
-    decimal gold with those limits. Other rows use the declared tolerance (`abs_tol` where a relative one would pay a
-    copied input)."""
+    decimal gold with those limits. Other rows use the declared tolerance (`abs_tol` where a relative one
+    would pay a copied input)."""
     kind = calc.output.kind
     if benchmark_limits and kind == "integer" and graded_as == "decimal":
         kind = "decimal"
