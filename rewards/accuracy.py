@@ -21,12 +21,12 @@ for any well-formatted answer, and a lenient accuracy reward added to it pays a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from calculators.answers import decimal_interval, medcalc_correct
 from rewards.common import AnswerReward, NumberCheck, check_score, parse_meta
-from rewards.compare import decimal_reading, gold_analyte, gold_tolerance, target_unit, within
+from rewards.compare import decimal_reading, gold_tolerance, within
 from rewards.gold import Gold, GoldError
 from rewards.parse import AnswerFormat
 from rewards.registry import Reasons, Reward, Scores, register
@@ -93,15 +93,6 @@ def row_edition(columns: Mapping[str, Any], row: int) -> str | None:
     return parse_meta(metas[row]).get("edition")
 
 
-@lru_cache(maxsize=65_536)  # a frozen Gold: TRL repeats each row per generation
-def _medcalc_reading(gold: Gold) -> tuple[str | None, str | None]:
-    """(unit, analyte) a medcalc decimal answer is read with: `rewards.compare`'s, as for every other reward
-    (the gold's unit, else its calculator's, else `UNITLESS`). A benchmark-answer gold is in the unit its
-    question asks for, which is the calculator's declared one (`tests/rewards/test_medcalc_question_units.py`
-    reads every public question), so no medcalc answer is read "as written", whatever unit it names."""
-    return target_unit.__wrapped__(gold), gold_analyte.__wrapped__(gold)  # uncached inside: one entry per gold
-
-
 def _medcalc_limits(gold: Gold) -> tuple[float, float]:
     """A medcalc decimal gold's (lower, upper): its own, else its calculator's declared tolerance around the
     value (check_gold made sure there is a calculator)."""
@@ -128,7 +119,8 @@ class MedcalcAccuracy(AnswerReward):
         # `grade`'s rules for a number read in the asked unit, with the same expressions: medcalc_correct's
         # interval for a decimal, its round() for an integer.
         if gold.kind == "decimal":
-            unit, analyte = _medcalc_reading(gold)
+            # The unit the question asks for (a benchmark-answer gold names it too), as every reward reads it.
+            unit, analyte, _ = decimal_reading(gold)
             lo, hi = decimal_interval(*_medcalc_limits(gold))
             return (lambda x: lo <= x <= hi), unit, analyte
         if gold.kind == "integer":
@@ -140,7 +132,7 @@ class MedcalcAccuracy(AnswerReward):
         # The comparison is calculators.answers.medcalc_correct, the one `calc audit` uses (issue 10).
         kind = gold.kind
         if kind == "decimal":
-            unit, analyte = _medcalc_reading(gold)
+            unit, analyte, _ = decimal_reading(gold)
             x = parse_number(answer, target_unit=unit, analyte=analyte)
             lower, upper = _medcalc_limits(gold)
             ok = medcalc_correct("decimal", x, lower=lower, upper=upper)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,9 +169,9 @@ def _recompute(
     value = result.value
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
-    exact = published_exact_decimals(case)
+    exact = published_exact_limit(case)
     graded_as = "integer" if case.calculator_id in MEDCALC_INTEGER_IDS else "decimal"
-    gold = calculator_gold(calc, value, benchmark_limits=True, exact_decimals=exact, graded_as=graded_as)
+    gold = calculator_gold(calc, value, benchmark_limits=True, exact_limit=exact, graded_as=graded_as)
     return gold, "calculator", None, result.rationale
 
 
@@ -182,16 +181,14 @@ def _recompute(
 MEDCALC_INTEGER_IDS = frozenset({4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51})
 
 
-def published_exact_decimals(case: MedCalcCase) -> int | None:
-    """The decimals of the published answer when the row's limits are that answer itself (MedCalc-Bench
-    grades the row exactly: steroid conversion, MME, most Wells PE rows), else None (its ±5 % limits)."""
+def published_exact_limit(case: MedCalcCase) -> float | None:
+    """The row's published limit when Lower = Upper = the answer (MedCalc-Bench grades the row exactly:
+    steroid conversion, MME, most Wells PE rows), else None (its ±5 % limits)."""
     try:
-        answer, lower, upper = Decimal(case.answer.strip()), Decimal(case.lower), Decimal(case.upper)
-    except InvalidOperation:
+        answer, lower, upper = float(case.answer), float(case.lower), float(case.upper)
+    except ValueError:
         return None  # a date, (weeks, days) or no limits: not a decimal row
-    if not (answer.is_finite() and lower == upper == answer):
-        return None
-    return max(0, -int(answer.as_tuple().exponent))
+    return lower if math.isfinite(lower) and answer == lower == upper else None
 
 
 def _fallback(

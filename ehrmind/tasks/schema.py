@@ -164,7 +164,7 @@ def calculator_gold(
     value: Any,
     *,
     benchmark_limits: bool = False,
-    exact_decimals: int | None = None,
+    exact_limit: float | None = None,
     graded_as: str | None = None,
 ) -> dict[str, Any]:
     """The gold of a calculator's result (kind, tolerance limits, unit and analyte from its declaration).
@@ -173,8 +173,9 @@ def calculator_gold(
     function, so a row's gold never depends on which path built it. `benchmark_limits`: MedCalc-Bench rows
     keep the benchmark's limits (results stay comparable with the paper), flagged `"limits":
     "medcalc_bench"`: ±5 %, or, for a row whose published limits are its answer itself (MedCalc-Bench grades
-    steroid conversion, MME and most Wells PE rows exactly), our value to the published answer's precision:
-    `exact_decimals` places, half a unit in the last (none: exact). `graded_as`: the kind the benchmark's
+    steroid conversion, MME and most Wells PE rows exactly), `exact_limit`: our value within the rounding
+    that limit was written with (`calculators.answers.limit_slack`, as the reward reads published limits,
+    e.g. ±0.0005 for "6.946"). `graded_as`: the kind the benchmark's
     evaluator grades the row as; an integer score on a row it grades as a decimal (MELD Na's ±5 %) is a
     decimal gold with those limits. Other rows use the declared tolerance (`abs_tol` where a relative one
     would pay a copied input)."""
@@ -183,8 +184,10 @@ def calculator_gold(
         kind = "decimal"
     if kind == "decimal":
         value = float(value)
-        if benchmark_limits and exact_decimals is not None:
-            half = 0.5 * 10.0**-exact_decimals if exact_decimals > 0 else 0.0
+        if benchmark_limits and exact_limit is not None:
+            from calculators.answers import limit_slack  # lazy: this module loads no calculator code
+
+            half = limit_slack(exact_limit)
         else:
             rel = MEDCALC_BENCH_REL_TOL if benchmark_limits else calc.output.rel_tol or 0.0
             half = max(abs(value) * rel, 0.0 if benchmark_limits else calc.output.abs_tol or 0.0)

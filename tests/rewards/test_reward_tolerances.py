@@ -133,10 +133,11 @@ def test_medcalc_rows_keep_the_benchmark_limits_and_say_so():
     assert parse_gold(json.dumps(gold)).limits == "medcalc_bench"
     own = calculator_gold(calc, 140.0)
     assert (own["lower"], own["upper"]) == pytest.approx((139.5, 140.5)) and "limits" not in own
-    # A row MedCalc-Bench grades exactly (published Lower = Upper = the answer, e.g. "206.0"): our value to
-    # the published precision, half a unit in its last place; an integer answer ("206"): exact.
+    # A row MedCalc-Bench grades exactly (published Lower = Upper = the answer, e.g. "206.0"): our value within
+    # the rounding that limit was written with, as `calculators.answers.limit_slack` reads published limits
+    # (half a unit of the third decimal, or of the last one shown: "6.946" -> 0.0005, "45.05712" -> 0.000005).
     mme = calculators.get("mme")
-    tight = calculator_gold(mme, 206.0, benchmark_limits=True, exact_decimals=1)
-    assert (tight["lower"], tight["upper"]) == pytest.approx((205.95, 206.05)) and tight["limits"] == "medcalc_bench"
-    exact = calculator_gold(mme, 206.0, benchmark_limits=True, exact_decimals=0)
-    assert exact["lower"] == exact["upper"] == 206.0
+    tight = calculator_gold(mme, 206.0, benchmark_limits=True, exact_limit=206.0)
+    assert (tight["lower"], tight["upper"]) == pytest.approx((205.9995, 206.0005)) and tight["limits"] == "medcalc_bench"
+    finer = calculator_gold(mme, 45.05712, benchmark_limits=True, exact_limit=45.05712)
+    assert finer["upper"] - finer["value"] == pytest.approx(0.000005)

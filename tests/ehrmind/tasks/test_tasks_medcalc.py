@@ -150,13 +150,12 @@ def test_exact_published_limits_stay_exact() -> None:
     entities = {"age": [60, "years"], "sex": "Male", "creatinine": [1.2, "mg/dL"]}
     exact = build_medcalc([case(3, entities, "68.24", "68.24", "68.24")], "t.csv").rows[0]
     gold = json.loads(exact["gold"])
-    assert gold["upper"] - gold["value"] == pytest.approx(0.005) and gold["limits"] == "medcalc_bench"
-    whole = json.loads(build_medcalc([case(3, entities, "68", "68", "68")], "t.csv").rows[0]["gold"])
-    assert whole["lower"] == whole["value"] == whole["upper"]  # an integer answer: exact
+    # the rounding the limit was written with, as the reward reads published limits (limit_slack)
+    assert gold["upper"] - gold["value"] == pytest.approx(0.0005) and gold["limits"] == "medcalc_bench"
     five = json.loads(build_medcalc([case(3, entities, "68.2", "64.8", "71.6")], "t.csv").rows[0]["gold"])
     assert five["upper"] - five["value"] == pytest.approx(0.05 * five["value"])
     v = gold["value"]
-    assert _medcalc_scores([exact["gold"]] * 3, [v, round(v, 2), v * 0.98]) == [1.0, 1.0, 0.0]
+    assert _medcalc_scores([exact["gold"]] * 3, [v, v + 0.0004, v * 0.98]) == [1.0, 1.0, 0.0]
 
 
 def test_shared_sample_published_answers_are_paid_and_exact_rows_refuse_near_misses() -> None:
