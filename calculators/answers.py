@@ -29,7 +29,9 @@ from calculators.weeks_days import WEEKS_DAYS_LABEL, parse_weeks_days_label
 __all__ = [
     "WEEKS_DAYS_LABEL",  # the label grammar lives with the other (weeks, days) grammars
     "AnswerLabelError",
+    "MEDCALC_INTEGER_IDS",
     "decimal_interval",
+    "graded_kind",
     "limit_slack",
     "medcalc_correct",
     "parse_medcalc_answer",
@@ -41,6 +43,22 @@ ABS_EPS = 1e-9  # float noise allowed at interval edges
 
 class AnswerLabelError(ValueError):
     """A published answer that has none of the benchmark's forms."""
+
+
+# The calculator ids MedCalc-Bench's evaluator grades as integers (`round(answer) == ground truth`); it grades
+# every other numeric id as a decimal within the row's Lower/Upper Limit, whatever the row's Output Type
+# column says (evaluation/evaluate.py, `check_correctness`; the Verified release labels Wells DVT, id 16,
+# "decimal" and steroid conversion, MME and Wells PE, ids 24, 49 and 8, "integer").
+MEDCALC_INTEGER_IDS = frozenset({4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51})
+
+
+def graded_kind(calculator_id: int, output_type: str) -> str:
+    """The kind MedCalc-Bench's evaluator grades a row as: "integer" or "decimal" by calculator id for a
+    numeric Output Type (see `MEDCALC_INTEGER_IDS`), the label itself otherwise ("date")."""
+    label = output_type.strip().lower()
+    if label not in ("decimal", "integer"):
+        return label
+    return "integer" if calculator_id in MEDCALC_INTEGER_IDS else "decimal"
 
 
 def parse_medcalc_answer(text: str, output_type: str) -> tuple[str, Any]:

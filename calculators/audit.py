@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
+from calculators.answers import AnswerLabelError, graded_kind, medcalc_correct, parse_medcalc_answer
 from calculators.checks import load_available
 from calculators.docs import documents_deviation
 from calculators.editions import check_edition, detect_edition, for_edition
@@ -162,6 +162,9 @@ def _judge(row: Mapping[str, str], ours: Any) -> tuple[bool, str]:
     label = (row.get("Ground Truth Answer") or "").strip()
     if output_type not in ("decimal", "integer", "date"):
         raise _RowError(f"unknown Output Type {output_type!r}")
+    # graded as the benchmark's evaluator does: by calculator id (a digit string: `_calculator` checked it),
+    # whatever the Output Type column says
+    output_type = graded_kind(int((row.get("Calculator ID") or "").strip()), output_type)
     if output_type == "decimal":
         lo = _float((row.get("Lower Limit") or "").strip(), "Lower Limit")
         hi = _float((row.get("Upper Limit") or "").strip(), "Upper Limit")

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculators import Calculator, CalculatorError
-from calculators.answers import AnswerLabelError, medcalc_correct, parse_medcalc_answer
+from calculators.answers import (
+    MEDCALC_INTEGER_IDS,
+    AnswerLabelError,
+    graded_kind,
+    medcalc_correct,
+    parse_medcalc_answer,
+)
 from calculators.editions import check_edition, detect_edition, for_edition
 from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entities
 from calculators.registry import MODULES, load
@@ -54,9 +60,11 @@ def calculators_by_medcalc_id() -> tuple[dict[int, Calculator], tuple[str, ...]]
 
 
 def benchmark_gold(case: MedCalcCase) -> dict[str, Any]:
-    """The published answer as a gold dict (JSON values; the published limits for decimals). Raises
-    AnswerLabelError (a ValueError) naming the text when the label has none of the benchmark's forms."""
-    kind, value = parse_medcalc_answer(case.answer, case.output_type)
+    """The published answer as a gold dict (JSON values; the published limits for decimals), of the kind
+    MedCalc-Bench's evaluator grades the row as (`calculators.answers.graded_kind`: by calculator id, not
+    by the Output Type column). Raises AnswerLabelError (a ValueError) naming the text when the label has
+    none of the benchmark's forms."""
+    kind, value = parse_medcalc_answer(case.answer, graded_kind(case.calculator_id, case.output_type))
     if isinstance(value, date):
         value = value.isoformat()
     elif isinstance(value, tuple):
@@ -170,15 +178,11 @@ def _recompute(
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
     exact = published_exact_limit(case)
+    # MedCalc-Bench's evaluator grades by calculator id (`MEDCALC_INTEGER_IDS`); of our integer calculators
+    # only MELD Na (23) is outside that list, so its gold is a decimal within the published limits
     graded_as = "integer" if case.calculator_id in MEDCALC_INTEGER_IDS else "decimal"
     gold = calculator_gold(calc, value, benchmark_limits=True, exact_limit=exact, graded_as=graded_as)
     return gold, "calculator", None, result.rationale
-
-
-# The calculator ids MedCalc-Bench's evaluator grades as integers (`round(answer) == ground truth`); it grades
-# every other numeric id as a decimal within the row's Lower/Upper Limit, whatever the row's Output Type
-# column says (evaluation/evaluate.py, `check_correctness`). Only MELD Na (23) is an integer of ours there.
-MEDCALC_INTEGER_IDS = frozenset({4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51})
 
 
 def published_exact_limit(case: MedCalcCase) -> float | None:

@@ -184,19 +184,33 @@ def test_decimal_limits_use_the_written_precision() -> None:
     )
 
 
-def test_integer_rows_compare_after_rounding() -> None:
-    # Verified row 21 labels the steroid conversion "integer": 65.867 × 0.0375 = 2.47 rounds to 2 like 2.47001.
+def test_rows_are_graded_as_the_benchmark_evaluator_grades_their_calculator_id() -> None:
+    # MedCalc-Bench's evaluator (evaluation/evaluate.py, check_correctness) grades steroid conversion (id 24)
+    # within Lower/Upper Limit even where Verified labels it "integer" (row 21: 2.47001, 2.34651-2.59351;
+    # 65.867 mg hydrocortisone IV x 0.0375 = 2.47 mg dexamethasone), so our 2.47 agrees. A label "2" with
+    # limits 1.9-2.1 disagrees: rounding 2.47 to 2 is not how the benchmark grades id 24.
     entities = "{'input steroid': ['Hydrocortisone IV', 65.867, 'mg'], 'target steroid': 'Dexamethasone PO'}"
-    assert (
-        only(audit_rows([row(calculator_id="24", entities=entities, label="2.47001", kind="integer")]))[
-            "status"
-        ]
-        == "agree"
+    verified = row(calculator_id="24", entities=entities, label="2.47001", kind="integer", lower="2.34651",
+                   upper="2.59351")  # fmt: skip
+    assert only(audit_rows([verified]))["status"] == "agree"
+    rounded = row(calculator_id="24", entities=entities, label="2", kind="integer", lower="1.9", upper="2.1")
+    assert only(audit_rows([rounded]))["status"] == "disagree"
+
+
+def test_integer_ids_compare_after_rounding_whatever_the_output_type_column_says() -> None:
+    # Verified row 13 labels Wells DVT (id 16) "decimal" with limits 4 and 4; the evaluator grades id 16 by
+    # round(answer) == 4. Score of these entities: cancer 1 + surgery 1 + tenderness 1 + collateral veins 1 = 4.
+    entities = (
+        "{'Active cancer': True, 'Bedridden recently >3 days': False, 'Major surgery within 12 weeks': True, "
+        "'Localized tenderness along the deep venous system': True, "
+        "'Paralysis, paresis, or recent plaster immobilization of the lower extremity': False, "
+        "'Alternative diagnosis to Deep Vein Thrombosis as likely or more likely': False, "
+        "'Collateral (nonvaricose) superficial veins present': True, 'Pitting edema, confined to symptomatic leg': False}"
     )
-    assert (
-        only(audit_rows([row(calculator_id="24", entities=entities, label="3", kind="integer")]))["status"]
-        == "disagree"
-    )
+    assert only(audit_rows([row(calculator_id="16", entities=entities, label="4", kind="decimal")]))["ours"] == 4
+    for label, status in (("4", "agree"), ("5", "disagree")):
+        record = only(audit_rows([row(calculator_id="16", entities=entities, label=label, kind="decimal")]))
+        assert record["status"] == status, (label, record)
 
 
 @pytest.mark.parametrize("name", ["train_sample.csv", "one_shot_verified.csv"])

@@ -114,6 +114,23 @@ def test_benchmark_gold_reads_every_label_form() -> None:
     assert weeks == {"kind": "weeks_days", "value": [29, 2]}
 
 
+def test_published_answers_are_typed_as_the_benchmark_evaluator_grades_the_calculator_id() -> None:
+    # MedCalc-Bench's evaluator (check_correctness) grades by calculator id, not by the Output Type column:
+    # Verified row 13 labels Wells DVT (id 16) "decimal" 4/4/4, graded by round(answer) == 4; Verified
+    # labels steroid conversion (id 24) "integer", graded within its Lower/Upper Limit.
+    assert benchmark_gold(case(16, {}, "4", "4", "4")) == {"kind": "integer", "value": 4}
+    assert benchmark_gold(case(24, {}, "10", "9.5", "10.5", output="integer")) == {
+        "kind": "decimal", "value": 10.0, "lower": 9.5, "upper": 10.5,
+    }  # fmt: skip
+    # A row our calculator cannot recompute (entities unparsable) keeps the published answer as gold, and
+    # the reward grades it as the evaluator would: 3.6 rounds to 4; 10.4 is within 9.5-10.5.
+    dvt = build_medcalc([case(16, None, "4", "4", "4")], "t.csv", edition="verified").rows[0]
+    steroid = build_medcalc([case(24, None, "10", "9.5", "10.5", output="integer")], "t.csv").rows[0]
+    assert json.loads(dvt["meta"])["gold_source"] == json.loads(steroid["meta"])["gold_source"] == "benchmark"
+    assert _medcalc_scores([dvt["gold"]] * 3, [4, 3.6, 5]) == [1.0, 1.0, 0.0]
+    assert _medcalc_scores([steroid["gold"]] * 3, [10, 10.4, 11]) == [1.0, 1.0, 0.0]
+
+
 def test_unknown_calculator_is_skipped_or_raises_in_strict_mode() -> None:
     out = build_medcalc([case(999, {}, "1", "1", "1", output="integer")], "t.csv")
     assert out.rows == [] and out.skipped[0].category == "calculator unavailable"
