@@ -157,7 +157,7 @@ def make_batch(n: int, seed: int, generations: int = 8) -> tuple[list[str], list
 
 
 CALCS = (  # (calculator, gold unit, analyte, value range, answer spellings in another unit)
-    ("sodium_correction_hyperglycemia", "mmol/L", "sodium", (125.0, 150.0), "{v} mEq/L"),
+    ("sodium_correction_hyperglycemia", "mEq/L", "sodium", (125.0, 150.0), "{v} mmol/L"),
     ("bmi", "kg/m2", None, (16.0, 45.0), "{v} kg/m²"),
     ("ckd_epi_2021", "mL/min/{1.73_m2}", None, (10.0, 120.0), "{v} mL/min/1.73 m²"),
     ("anion_gap", "mEq/L", "monovalent_ions", (4.0, 30.0), "{v} mmol/L"),

@@ -3,7 +3,7 @@
 The accuracy rewards, the `pseudo_label` reward and the offline vote (`ehrmind.seed_papers.vote`) all decide "is this
 the same answer" here, so a unit, an alias or a tolerance cannot count in one and not in another.
 
-    declared("sodium_correction_hyperglycemia")   -> Declared(rel_tol=None, abs_tol=1.0, unit="mmol/L", ...)
+    declared("sodium_correction_hyperglycemia")   -> Declared(rel_tol=None, abs_tol=0.5, unit="mEq/L", ...)
     normalise("135.4 mEq/L", gold)                -> 135.4   (converted to the gold's unit, analyte known)
     agree(31.2, 31.6, gold_tolerance(gold))       -> True for BMI (±5 %)
     group_answers([72.0, 72.1, 80.0], tol)        -> ([(72.0, 2), (80.0, 1)], False)

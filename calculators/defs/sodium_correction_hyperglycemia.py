@@ -1,7 +1,11 @@
 """Serum sodium corrected for hyperglycemia (Hillier).
 
-Corrected Na [mmol/L] = measured Na + 0.024 × (glucose [mg/dL] − 100): 2.4 mmol/L per 100 mg/dL of glucose
+Corrected Na [mEq/L] = measured Na + 0.024 × (glucose [mg/dL] − 100): 2.4 mEq/L per 100 mg/dL of glucose
 above 100 mg/dL, Hillier's overall correction factor (replacing Katz's 1.6).
+
+The result is declared in mEq/L, the unit Hillier reports and MedCalc-Bench's question asks for ("... in
+terms of mEq/L"), and the one MIMIC-IV records sodium in; for sodium (valence 1) it reads 1:1 as mmol/L, and
+an answer in mmol/L is converted to it like any other unit.
 """
 
 import sympy as sp
@@ -19,7 +23,7 @@ CALCULATOR = Calculator(
     category="lab",
     description="Serum sodium adjusted for the dilution caused by hyperglycemia (Hillier factor 2.4).",
     inputs=(common.sodium(), common.glucose()),
-    output=Output("decimal", "Corrected sodium", unit="mmol/L", abs_tol=0.5, analyte="sodium"),
+    output=Output("decimal", "Corrected sodium", unit="mEq/L", abs_tol=0.5, analyte="sodium"),
     citation=Citation(
         "Hillier TA, Abbott RD, Barrett EJ. Hyponatremia: evaluating the correction factor for "
         "hyperglycemia. Am J Med 1999;106(4):399-403.",

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from calculators.units import normalize_unit
 from ehrmind.tasks.medcalc import calculators_by_medcalc_id
+from ehrmind.tasks.prompts import answer_hint
 from rewards.units import answer_unit, to_gold_unit
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "medcalc-bench"
@@ -79,3 +81,23 @@ def test_every_calculator_with_a_unit_has_it_named_by_its_questions() -> None:
     by_id, _ = calculators_by_medcalc_id()
     silent = {(by_id[i].id, q) for i, q in _questions() if asked_unit(q) is None and by_id[i].output.unit}
     assert not silent, sorted(silent)
+
+
+def test_the_prompt_hint_names_the_unit_the_question_asks_for() -> None:
+    """A MedCalc-Bench row's prompt holds the benchmark's question and our format hint ("The answer is a
+    number in mEq/L"): the two must name the same unit, or the prompt contradicts itself. One public question
+    is the exception, named here: a free-water-deficit question asks "in terms of kg" while the other 24 ask
+    for liters; the hint says L, and an answer in kg is converted at 1 kg/L (paid either way)."""
+    by_id, _ = calculators_by_medcalc_id()
+    differing = set()
+    for medcalc_id, question in _questions():
+        calc = by_id[medcalc_id]
+        asked = asked_unit(question)
+        if asked is None:
+            continue
+        hint = answer_hint({"kind": "decimal", "value": 1.0, "unit": calc.output.unit})
+        hinted = answer_unit(hint.removeprefix("a number in "))
+        assert hinted is not None, f"{calc.id}: the hint {hint!r} names no answer unit"
+        if normalize_unit(hinted) != normalize_unit(asked):
+            differing.add((calc.id, asked, hinted))
+    assert differing == {("free_water_deficit", "kg", "L")}
