@@ -7,6 +7,8 @@ inputs), the benchmark's answer is kept with `meta.gold_source = "benchmark"` an
 answer and limits are always stored in `meta.benchmark` so disagreements can be audited. A row whose
 calculator is not available (module not written yet, unknown id), or whose entities carry a key the
 calculator does not declare (`unmapped entity key ...`: a finding we cannot read), is skipped with a reason.
+A gold with a unit is in the unit the row's question asks for (`in_asked_unit`; the declared one for all
+but one public question), so the prompt's answer hint and the question agree.
 Golds are computed with the definitions of the file's edition (`meta.edition`: `verified` or `v1.0`, detected
 by calculators.editions.detect_edition unless given; e.g. MELD 3.0 on Verified rows).
 """
@@ -14,6 +16,7 @@ by calculators.editions.detect_edition unless given; e.g. MELD 3.0 on Verified r
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -30,11 +33,13 @@ from calculators.answers import (
 from calculators.editions import check_edition, detect_edition, for_edition
 from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entities
 from calculators.registry import MODULES, load
+from calculators.units import normalize_unit
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.medcalc_bench import MedCalcCase
 from ehrmind.tasks.families.medcalc import NAME as TASK  # the family declaration names the rows
 from ehrmind.tasks.prompts import chat_prompt
 from ehrmind.tasks.schema import TaskRows, calculator_gold, new_row
+from rewards.units import answer_unit, to_gold_unit
 
 if TYPE_CHECKING:
     from ehrmind.tasks.sources import BuildContext
@@ -132,6 +137,12 @@ def build_medcalc(
         if gold is None:
             _skip(out, strict, source, position, "Relevant Entities", why_fallback or "")
             continue
+        asked = asked_unit(case.question)
+        gold = in_asked_unit(gold, asked, from_benchmark=source_kind == "benchmark")
+        if gold is None:
+            why = f"unit mismatch: the question asks for {asked!r}; {calc.id} gives {calc.output.unit!r}"
+            _skip(out, strict, source, position, "Question", why)
+            continue
         out.count(f"gold_source:{source_kind}")
         meta: dict[str, Any] = {
             "calculator": calc.id,
@@ -205,15 +216,50 @@ def _fallback(
         "decimal",
     }:
         return None, "", f"benchmark answer kind {benchmark['kind']} does not match {calc.id} output", None
-    # The benchmark's answer is in the unit its question asks for, which is our declared one (the public
-    # questions are read in tests/rewards/test_medcalc_question_units.py): the gold names it, so an answer
-    # in another unit is converted or wrong, never read as written.
+    # The benchmark's answer is in the unit its question asks for: the declared one here, replaced by the
+    # question's own by `in_asked_unit` where that differs. The gold names it, so an answer in another unit
+    # is converted or wrong, never read as written.
     if calc.output.unit:
         gold["unit"] = calc.output.unit
     if calc.output.analyte:
         gold["analyte"] = calc.output.analyte
     gold["calculator"] = calc.id
     return gold, "benchmark", why, None
+
+
+# "... in terms of mL/min/1.73 m²?", "... in mg of Hydrocortisone IV?", "... in terms of kg.": the phrase ends
+# at '?', or at '.' before a space or the end ("1.73" goes on). At most 40 characters: linear on any text.
+_ASKED = re.compile(r"\bin (?:terms of )?(.{1,40}?)(?:\?|\.(?:\s|$))")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit a MedCalc-Bench question asks for, as a unit-table code (`rewards.units.answer_unit`), or
+    None when it names none ("What is the patient's CURB-65 score?")."""
+    if "percentage value" in question:  # "... as a percentage value"
+        return answer_unit("%")
+    for match in _ASKED.finditer(question):
+        code = answer_unit(match.group(1).split(" of ")[0].strip())  # "mg of Hydrocortisone IV" -> "mg"
+        if code is not None:
+            return code
+    return None
+
+
+def in_asked_unit(gold: dict[str, Any], asked: str | None, *, from_benchmark: bool) -> dict[str, Any] | None:
+    """The gold in the unit its question asks for, so the prompt's answer hint names the question's unit
+    (one public free-water-deficit question asks "in terms of kg", the others for liters). A benchmark
+    answer is already in that unit: only the unit is named. Our value is converted from the declared unit
+    (1:1 for every public question: tests/rewards/test_medcalc_question_units.py); None when it cannot be.
+    A gold without a unit (a score) and a question naming none are left as they are."""
+    unit = gold.get("unit")
+    if unit is None or asked is None or normalize_unit(asked) == normalize_unit(unit):
+        return gold  # no unit, or a spelling of the declared one ("mL/hr" for mL/h, "msec" for ms)
+    if from_benchmark:
+        return {**gold, "unit": asked}
+    analyte = gold.get("analyte")
+    converted = {k: to_gold_unit(gold[k], unit, asked, analyte) for k in ("value", "lower", "upper")}
+    if None in converted.values():
+        return None
+    return {**gold, **converted, "unit": asked}
 
 
 def _skip(out: TaskRows, strict: bool, source: str | Path, position: str, field: str, reason: str) -> None:

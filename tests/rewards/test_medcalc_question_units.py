@@ -1,43 +1,30 @@
-"""The unit each MedCalc-Bench question asks for is the unit our calculator declares (read 1:1).
+"""The unit each MedCalc-Bench question asks for is the unit our calculator declares (read 1:1), and the
+unit the row's prompt hint names.
 
-Why: a MedCalc-Bench row's gold carries our calculator's declared unit (`calculator_gold`, and the
-benchmark-answer fallback in `ehrmind.tasks.medcalc`), and `medcalc_accuracy` converts an answer written
-with a unit to it. That is right only if the question asks for the same quantity in a unit that reads 1:1
-as ours: the independent reference is the benchmark's own question text, read here for every public row.
-The known spellings that differ are covered: "msec" (ms), "mL/hr" (mL/h), "liters" (L), "mEq/L" for
-sodium (mmol/L, monovalent), and one free-water-deficit question "in terms of kg" (water: 1 kg = 1 L).
+Why: a MedCalc-Bench row's gold is in the unit its question asks for (`ehrmind.tasks.medcalc.in_asked_unit`:
+our value converted from the declared unit; a benchmark-answer fallback gold names it), and
+`medcalc_accuracy` converts an answer written with a unit to it. The independent reference is the
+benchmark's own question text, read here for every public row. Every question's unit must read 1:1 as the
+declared one (the declaration describes the quantity the benchmark asks for), and the prompt's hint must name
+it. The known spellings that differ are covered: "msec" (ms), "mL/hr" (mL/h), "liters" (L), and one
+free-water-deficit question "in terms of kg" (water: 1 kg = 1 L; that row's gold is in kg).
 """
 
 from __future__ import annotations
 
 import csv
-import re
+import json
 from pathlib import Path
 
 import pytest
 
 from calculators.units import normalize_unit
-from ehrmind.tasks.medcalc import calculators_by_medcalc_id
-from ehrmind.tasks.prompts import answer_hint
+from ehr_adapters.medcalc_bench import read_medcalc_bench
+from ehrmind.tasks.medcalc import asked_unit, build_medcalc, calculators_by_medcalc_id
 from rewards.units import answer_unit, to_gold_unit
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "medcalc-bench"
 FILES = ("train_sample.csv", "one_shot_verified.csv")
-# "... in terms of mL/min/1.73 m²?", "... in mg of Hydrocortisone IV?", "... in terms of m².", "... as a
-# percentage value": the phrase ends at '?', or at '.' before a space or the end ("1.73" goes on).
-_ASKED = re.compile(r"\bin (?:terms of )?(.{1,40}?)(?:\?|\.(?:\s|$))")
-
-
-def asked_unit(question: str) -> str | None:
-    """The unit-table code of the unit the question asks for, None when it names none."""
-    if "percentage value" in question:
-        return answer_unit("%")
-    for match in _ASKED.finditer(question):
-        phrase = match.group(1).split(" of ")[0].strip()  # "mg of Hydrocortisone IV" -> "mg"
-        code = answer_unit(phrase)
-        if code is not None:
-            return code
-    return None
 
 
 def _questions() -> list[tuple[int, str]]:
@@ -85,19 +72,23 @@ def test_every_calculator_with_a_unit_has_it_named_by_its_questions() -> None:
 
 def test_the_prompt_hint_names_the_unit_the_question_asks_for() -> None:
     """A MedCalc-Bench row's prompt holds the benchmark's question and our format hint ("The answer is a
-    number in mEq/L"): the two must name the same unit, or the prompt contradicts itself. One public question
-    is the exception, named here: a free-water-deficit question asks "in terms of kg" while the other 24 ask
-    for liters; the hint says L, and an answer in kg is converted at 1 kg/L (paid either way)."""
-    by_id, _ = calculators_by_medcalc_id()
-    differing = set()
-    for medcalc_id, question in _questions():
-        calc = by_id[medcalc_id]
-        asked = asked_unit(question)
+    number in mEq/L"): the two must name the same unit, or the prompt contradicts itself. Built from every
+    public row; the free-water-deficit question that asks "in terms of kg" (the others ask for liters) gets a
+    gold in kg, where the declaration says L."""
+    rows = []
+    for name in FILES:
+        if not (SHARED / name).is_file():
+            pytest.skip("../shared/data/medcalc-bench is not present")
+        cases, _ = read_medcalc_bench(SHARED / name)
+        rows += [(case, row) for case, row in zip(cases, build_medcalc(cases, SHARED / name).rows, strict=True)]
+    checked, in_kg = 0, 0
+    for case, row in rows:
+        asked = asked_unit(case.question)
         if asked is None:
             continue
-        hint = answer_hint({"kind": "decimal", "value": 1.0, "unit": calc.output.unit})
-        hinted = answer_unit(hint.removeprefix("a number in "))
-        assert hinted is not None, f"{calc.id}: the hint {hint!r} names no answer unit"
-        if normalize_unit(hinted) != normalize_unit(asked):
-            differing.add((calc.id, asked, hinted))
-    assert differing == {("free_water_deficit", "kg", "L")}
+        hint = row["prompt"][0]["content"].split("The answer is a number in ", 1)[1].split(". Use each tag")[0]
+        hinted = answer_unit(hint)
+        assert hinted is not None and normalize_unit(hinted) == normalize_unit(asked), (case.question, hint)
+        checked += 1
+        in_kg += json.loads(row["gold"]).get("unit") == "kg" and "free water" in case.question.lower()
+    assert checked > 700 and in_kg == 1, (checked, in_kg)

@@ -32,6 +32,7 @@ MODULES = (
     "ehr_adapters.trec_text",
     "calculators.weeks_days",
     "ehrmind.tasks.trial_match",
+    "ehrmind.tasks.medcalc",
 )
 # Used only with `match`/`fullmatch` (at the start of a capped value or of one criterion line).
 ANCHORED = {
@@ -53,7 +54,7 @@ RUNS = {
     "quote": '"', "brace": "{", "bracket": "[", "superscript": "²", "fullwidth": "９", "accent": "é",
     "nbsp": "\u00a0", "age": "age ", "age_spaces": "age" + " " * 600, "number_space": "1 ", "number_dot": "1.",
     "number_comma": "1,", "answer_tag": "<answer>", "think_tag": "</think>", "years": "18 years ",
-    "or": "or ", "json": '{"answer": ', "gt_age": "age > ",
+    "or": "or ", "in_terms": "in terms of ", "json": '{"answer": ', "gt_age": "age > ",
 }  # fmt: skip
 
 

@@ -19,10 +19,10 @@ SHARED = REPO.parent / "shared" / "data" / "medcalc-bench"
 
 
 def case(calc_id: int, entities: dict | None, answer: str, lower: str, upper: str, output: str = "decimal",
-         row: str = "1", note_id: str = "pmc-1") -> MedCalcCase:  # fmt: skip
+         row: str = "1", note_id: str = "pmc-1", question: str = "What is the value?") -> MedCalcCase:  # fmt: skip
     return MedCalcCase(
         row_number=row, calculator_id=calc_id, calculator_name="x", output_type=output, note_id=note_id,
-        note_type="Extracted", note="A patient note.", question="What is the value?", entities=entities,
+        note_type="Extracted", note="A patient note.", question=question, entities=entities,
         entities_error=None if entities is not None else "Relevant Entities is not a Python literal", answer=answer,
         lower=lower, upper=upper,
     )  # fmt: skip
@@ -129,6 +129,27 @@ def test_published_answers_are_typed_as_the_benchmark_evaluator_grades_the_calcu
     assert json.loads(dvt["meta"])["gold_source"] == json.loads(steroid["meta"])["gold_source"] == "benchmark"
     assert _medcalc_scores([dvt["gold"]] * 3, [4, 3.6, 5]) == [1.0, 1.0, 0.0]
     assert _medcalc_scores([steroid["gold"]] * 3, [10, 10.4, 11]) == [1.0, 1.0, 0.0]
+
+
+def test_the_gold_is_in_the_unit_the_question_asks_for() -> None:
+    # Ideal body weight (Devine), man of 175 cm = 68.898 in: 50 + 2.3 x 8.898 = 70.465 kg (hand calculation),
+    # = 155.35 lb at 0.45359237 kg/lb. A question asking "in terms of kg" keeps the declared unit; one asking
+    # in lb gets our value converted, so the prompt's hint and the gold name the question's unit; one asking
+    # for a unit a weight cannot be in is skipped with the reason, never graded in the wrong unit.
+    entities = {"sex": "Male", "height": [175, "cm"]}
+    asked = "What is the patient's ideal body weight in terms of {}?"
+    same = build_medcalc([case(10, entities, "70.465", "66.9", "73.99", question=asked.format("kg"))], "t.csv")
+    gold = json.loads(same.rows[0]["gold"])
+    assert gold["unit"] == "kg" and gold["value"] == pytest.approx(70.465, abs=1e-3)
+    pounds = build_medcalc([case(10, entities, "155.35", "147.6", "163.1", question=asked.format("lb"))], "t.csv")
+    gold = json.loads(pounds.rows[0]["gold"])
+    assert gold["unit"] == "lb" and gold["value"] == pytest.approx(155.35, abs=1e-2)
+    assert json.loads(pounds.rows[0]["meta"])["agrees_with_benchmark"]
+    assert "The answer is a number in lb." in pounds.rows[0]["prompt"][0]["content"]
+    assert _medcalc_scores([pounds.rows[0]["gold"]] * 3, ["155.4", "70.47 kg", "70.47"]) == [1.0, 1.0, 0.0]
+    wrong = build_medcalc([case(10, entities, "70.465", "66.9", "73.99", question=asked.format("mg/dL"))], "t.csv")
+    assert wrong.rows == [] and wrong.skipped[0].category == "unit mismatch"
+    assert "'mg/dL'" in wrong.skipped[0].reason and "ideal_body_weight" in wrong.skipped[0].reason
 
 
 def test_unknown_calculator_is_skipped_or_raises_in_strict_mode() -> None:
