@@ -31,9 +31,11 @@ from calculators.answers import (
     parse_medcalc_answer,
 )
 from calculators.editions import check_edition, detect_edition, for_edition
+from calculators.errors import UnitError
 from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entities
 from calculators.registry import MODULES, load
-from calculators.units import normalize_unit
+from calculators.spec import format_value
+from calculators.units import conversion, display_unit, normalize_unit
 from ehr_adapters.errors import AdapterError, SkippedItem
 from ehr_adapters.medcalc_bench import MedCalcCase
 from ehrmind.tasks.families.medcalc import NAME as TASK  # the family declaration names the rows
@@ -138,11 +140,14 @@ def build_medcalc(
             _skip(out, strict, source, position, "Relevant Entities", why_fallback or "")
             continue
         asked = asked_unit(case.question)
+        declared = gold
         gold = in_asked_unit(gold, asked, from_benchmark=source_kind == "benchmark")
         if gold is None:
             why = f"unit mismatch: the question asks for {asked!r}; {calc.id} gives {calc.output.unit!r}"
             _skip(out, strict, source, position, "Question", why)
             continue
+        if rationale and gold is not declared:  # the worked solution (SFT target) ends in the gold's unit
+            rationale += f"\n{_conversion_line(declared, gold)}"
         out.count(f"gold_source:{source_kind}")
         meta: dict[str, Any] = {
             "calculator": calc.id,
@@ -260,6 +265,19 @@ def in_asked_unit(gold: dict[str, Any], asked: str | None, *, from_benchmark: bo
     if None in converted.values():
         return None
     return {**gold, **converted, "unit": asked}
+
+
+def _conversion_line(declared: dict[str, Any], asked: dict[str, Any]) -> str:
+    """The rationale's last step when the question asks for another unit: "In lb, as the question asks:
+    70.47 kg = 155.35 lb"."""
+    unit, target = display_unit(declared["unit"]), display_unit(asked["unit"])
+    before, after = format_value(declared["value"]), format_value(asked["value"])
+    line = f"In {target}, as the question asks: {before} {unit} = {after} {target}"
+    try:
+        conversion(declared["unit"], asked["unit"])
+    except UnitError:  # a volume of water as a mass, or back (`rewards.units.WATER`)
+        line += " (1 L of water = 1 kg)"
+    return line
 
 
 def _skip(out: TaskRows, strict: bool, source: str | Path, position: str, field: str, reason: str) -> None:

@@ -13,6 +13,7 @@ from ehr_adapters.errors import AdapterError
 from ehr_adapters.medcalc_bench import MedCalcCase, read_medcalc_bench
 from ehrmind.tasks.medcalc import benchmark_gold, build_medcalc
 from ehrmind.tasks.schema import check_row
+from ehrmind.tasks.warmup_data import worked_solution
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "data" / "medcalc-bench"
@@ -146,6 +147,11 @@ def test_the_gold_is_in_the_unit_the_question_asks_for() -> None:
     assert gold["unit"] == "lb" and gold["value"] == pytest.approx(155.35, abs=1e-2)
     assert json.loads(pounds.rows[0]["meta"])["agrees_with_benchmark"]
     assert "The answer is a number in lb." in pounds.rows[0]["prompt"][0]["content"]
+    # the worked solution (the warm-up's SFT target) ends with the conversion, then answers in lb
+    solution = worked_solution(pounds.rows[0])
+    assert "In lb, as the question asks: 70.46 kg = 155.35 lb\n</think>" in solution
+    answer = json.loads(solution.split("<answer>", 1)[1].removesuffix("</answer>"))["answer"]
+    assert answer == pytest.approx(155.35, abs=0.01)
     assert _medcalc_scores([pounds.rows[0]["gold"]] * 3, ["155.4", "70.47 kg", "70.47"]) == [1.0, 1.0, 0.0]
     wrong = build_medcalc([case(10, entities, "70.465", "66.9", "73.99", question=asked.format("mg/dL"))], "t.csv")
     assert wrong.rows == [] and wrong.skipped[0].category == "unit mismatch"
