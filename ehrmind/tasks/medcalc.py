@@ -251,20 +251,21 @@ def asked_unit(question: str) -> str | None:
 
 def in_asked_unit(gold: dict[str, Any], asked: str | None, *, from_benchmark: bool) -> dict[str, Any] | None:
     """The gold in the unit its question asks for, so the prompt's answer hint names the question's unit
-    (one public free-water-deficit question asks "in terms of kg", the others for liters). A benchmark
-    answer is already in that unit: only the unit is named. Our value is converted from the declared unit
-    (1:1 for every public question: tests/rewards/test_medcalc_question_units.py); None when it cannot be.
-    A gold without a unit (a score) and a question naming none are left as they are."""
+    (one public free-water-deficit question asks "in terms of kg", the others for liters). Our value is
+    converted from the declared unit (1:1 for every public question: tests/rewards/test_medcalc_question_units.py);
+    a benchmark answer is already in the asked unit, which the gold then names. None when the declared
+    unit does not convert to the asked one (the question asks for another quantity). A gold without a unit
+    (a score) and a question naming none are left as they are."""
     unit = gold.get("unit")
     if unit is None or asked is None or normalize_unit(asked) == normalize_unit(unit):
         return gold  # no unit, or a spelling of the declared one ("mL/hr" for mL/h, "msec" for ms)
+    analyte = gold.get("analyte")
+    if to_gold_unit(1.0, unit, asked, analyte) is None:
+        return None
     if from_benchmark:
         return {**gold, "unit": asked}
-    analyte = gold.get("analyte")
-    converted = {k: to_gold_unit(gold[k], unit, asked, analyte) for k in ("value", "lower", "upper")}
-    if None in converted.values():
-        return None
-    return {**gold, **converted, "unit": asked}
+    numbers = [k for k in ("value", "lower", "upper") if isinstance(gold.get(k), int | float)]
+    return {**gold, **{k: to_gold_unit(gold[k], unit, asked, analyte) for k in numbers}, "unit": asked}
 
 
 def _conversion_line(declared: dict[str, Any], asked: dict[str, Any]) -> str:

@@ -156,6 +156,14 @@ def test_the_gold_is_in_the_unit_the_question_asks_for() -> None:
     wrong = build_medcalc([case(10, entities, "70.465", "66.9", "73.99", question=asked.format("mg/dL"))], "t.csv")
     assert wrong.rows == [] and wrong.skipped[0].category == "unit mismatch"
     assert "'mg/dL'" in wrong.skipped[0].reason and "ideal_body_weight" in wrong.skipped[0].reason
+    # A row our calculator cannot recompute keeps the published answer, which is in the asked unit: named so.
+    published = build_medcalc([case(10, None, "155.35", "147.6", "163.1", question=asked.format("lb"))], "t.csv")
+    gold = json.loads(published.rows[0]["gold"])
+    assert (gold["value"], gold["unit"], json.loads(published.rows[0]["meta"])["gold_source"]) == (
+        155.35, "lb", "benchmark",
+    )  # fmt: skip
+    odd = build_medcalc([case(10, None, "70.465", "66.9", "73.99", question=asked.format("mg/dL"))], "t.csv")
+    assert odd.rows == [] and odd.skipped[0].category == "unit mismatch"
 
 
 def test_unknown_calculator_is_skipped_or_raises_in_strict_mode() -> None:
