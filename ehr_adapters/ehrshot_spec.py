@@ -80,10 +80,17 @@ class EhrshotTask:
         if self.group != "lab":
             return self.ask
         severe, moderate, mild = self.cuts
+        # the labeler's own unit conversions, so a record in another unit (glucose in mg/dL) is read as it is
+        converted = [
+            f"a result in {unit} is {'multiplied' if op == '*' else 'divided'} by {k:g} first"
+            for unit, (op, k) in self.units.items()
+            if k != 1
+        ]
         return (
             f"Anticipate the next {self.what} result, 1 minute before it is reported: normal, mild, moderate "
             f"or severe? Severe if {severe.op} {severe.bound:g} {self.unit}, moderate if {moderate.op} "
-            f"{moderate.bound:g}, mild if {mild.op} {mild.bound:g}, otherwise normal."
+            f"{moderate.bound:g}, mild if {mild.op} {mild.bound:g}, otherwise normal"
+            + (f" ({'; '.join(converted)})." if converted else ".")
         )
 
     @property

@@ -83,6 +83,19 @@ def test_lab_question_states_the_labelers_cuts():
     assert "mild if > 5.5" in ehrshot.TASKS["lab_hyperkalemia"].question
 
 
+def test_lab_question_states_the_labelers_unit_conversions():
+    # MIMIC records glucose in mg/dL and hemoglobin in g/dL, while the cuts are EHRSHOT's mmol/L and g/L: the
+    # question says how the labeler converts (femr labelers/ehrshot.py: HypoglycemiaLabValueLabeler divides
+    # mg/dL by 18, AnemiaLabValueLabeler multiplies g/dL by 10), so a model can reach the same label.
+    glucose, anemia = ehrshot.TASKS["lab_hypoglycemia"].question, ehrshot.TASKS["lab_anemia"].question
+    assert glucose.endswith("otherwise normal (a result in mg/dL is divided by 18 first).")
+    assert anemia.endswith("otherwise normal (a result in g/dL is multiplied by 10 first).")
+    assert ehrshot.TASKS["lab_hyponatremia"].question.endswith("otherwise normal.")  # mEq/L = mmol/L
+    # 70.2 mg/dL read as the question says: 70.2 / 18 = 3.9 -> mild, the label the build gives
+    spec = ehrshot.TASKS["lab_hypoglycemia"]
+    assert spec.severity(spec.convert(70.2, "mg/dL")) == "mild"
+
+
 def test_lab_first_clinical_event_and_blood_gas():
     events = [
         (1, D(1960, 1, 1), "MEDS_BIRTH", None),
