@@ -23,13 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculators import Calculator, CalculatorError
-from calculators.answers import (
-    MEDCALC_INTEGER_IDS,
-    AnswerLabelError,
-    graded_kind,
-    medcalc_correct,
-    parse_medcalc_answer,
-)
+from calculators.answers import AnswerLabelError, graded_kind, medcalc_correct, parse_medcalc_answer
 from calculators.editions import check_edition, detect_edition, for_edition
 from calculators.errors import UnitError
 from calculators.medcalc import EntityError, UnmappedKeyError, values_from_entities
@@ -194,9 +188,9 @@ def _recompute(
     if isinstance(value, float) and not math.isfinite(value):
         return _fallback(calc, benchmark, "calculator result not finite")
     exact = published_exact_limit(case)
-    # MedCalc-Bench's evaluator grades by calculator id (`MEDCALC_INTEGER_IDS`); of our integer calculators
-    # only MELD Na (23) is outside that list, so its gold is a decimal within the published limits
-    graded_as = "integer" if case.calculator_id in MEDCALC_INTEGER_IDS else "decimal"
+    # MedCalc-Bench's evaluator grades by calculator id (`graded_kind`); of our integer calculators only
+    # MELD Na (23) is graded as a decimal, so its gold is a decimal within the published limits
+    graded_as = graded_kind(case.calculator_id, case.output_type)
     gold = calculator_gold(calc, value, benchmark_limits=True, exact_limit=exact, graded_as=graded_as)
     return gold, "calculator", None, result.rationale
 
