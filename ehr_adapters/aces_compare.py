@@ -5,7 +5,7 @@
 
 `recipes/aces/readmission_30d.yaml` (MEDS-DEV's windows) and `ehr_adapters.ehrshot` (EHRSHOT's definition)
 define the same outcome differently; this module says, for each row where they disagree, which definition
-rule made the difference, recomputed from the raw events (admissions, discharges, deaths, last event), not
+rule made the difference, recomputed from the raw events (admissions, discharges, last event), not
 from either labeler's output. Rows are matched by (subject, calendar day of the prediction time), because ACES
 predicts at the discharge instant and EHRSHOT at 11:59 pm that day. Categories (`CATEGORIES`):
 
@@ -16,14 +16,17 @@ predicts at the discharge instant and EHRSHOT at 11:59 pm that day. Categories (
   ACES's.
 - ours_skips_same_day_readmission: EHRSHOT drops a discharge followed by an admission the same day (including
   one at the discharge's own minute, which ACES's (discharge, ...] window does not see).
-- ours_skips_death: EHRSHOT drops a discharge when the patient died by the prediction time.
 - one_row_per_day: several discharges on one day; EHRSHOT predicts once per day (the last discharge).
 - discharge_not_paired: the discharge is not the first discharge after any admission, which is how our labeler
   pairs visits; ACES only asks for some admission before it.
-- aces_censors: the record has no event after discharge + 30 d (ACES's censoring window); EHRSHOT keeps it.
-- ours_censors: EHRSHOT-style censoring counted from 11:59 pm (no event after 11:59 pm + 30 d, and no
-  readmission) drops a row that ACES keeps.
+- aces_censors: the record has no event after discharge + 30 d (ACES's censoring window); EHRSHOT keeps the
+  row because it is a readmission (femr's `TimeHorizonEventLabeler` censors only rows without the outcome).
+- ours_censors: EHRSHOT's censoring, counted from 11:59 pm (no readmission in the window and the record's
+  last event before 11:59 pm + 30 d), drops a row that ACES keeps.
 - unexplained: none of the above; a test fails on any such row.
+
+Neither definition looks at death: a discharge followed by death keeps its row in both (EHRSHOT's
+`Guo_30DayReadmissionLabeler` has no death exclusion), so no category names it.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ CATEGORIES = (
     "aces_counts_same_day_admission",
     "ours_counts_window_tail",
     "ours_skips_same_day_readmission",
-    "ours_skips_death",
     "one_row_per_day",
     "discharge_not_paired",
     "aces_censors",
@@ -50,15 +52,15 @@ CATEGORIES = (
 )
 _DAY_END = timedelta(hours=23, minutes=59)
 _WINDOW = timedelta(days=30)
+_ONE_MINUTE = timedelta(minutes=1)  # EHRSHOT's window starts 1 minute after 11:59 pm
 
 
 class _Timeline:
-    """One subject's admission, discharge and death times and last event (sorted), for the explanations."""
+    """One subject's admission and discharge times and last event (sorted), for the explanations."""
 
     def __init__(self) -> None:
         self.admits: list[datetime] = []
         self.discharges: list[datetime] = []
-        self.death: datetime | None = None
         self.last: datetime | None = None
 
     def admits_in(self, lo: datetime, hi: datetime) -> bool:
@@ -86,13 +88,10 @@ def _timelines(dataset: MedsDataset) -> dict[int, _Timeline]:
     marked = events.filter(
         pl.col("code").str.starts_with("HOSPITAL_ADMISSION//")
         | pl.col("code").str.starts_with("HOSPITAL_DISCHARGE//")
-        | (pl.col("code") == "MEDS_DEATH")
     ).sort("subject_id", "time")
     for subject, time, code in marked.iter_rows():
         tl = out[subject]
-        if code == "MEDS_DEATH":
-            tl.death = time if tl.death is None else min(tl.death, time)
-        elif code.startswith("HOSPITAL_ADMISSION//"):
+        if code.startswith("HOSPITAL_ADMISSION//"):
             tl.admits.append(time)
         else:
             tl.discharges.append(time)
@@ -166,11 +165,11 @@ def _aces_only(tl: _Timeline, t: datetime, *, several: bool) -> str:
         return "one_row_per_day"
     if tl.admits_from(t, _day_end(t)):
         return "ours_skips_same_day_readmission"
-    if tl.death is not None and tl.death <= _day_end(t):
-        return "ours_skips_death"
     if not tl.paired(t):
         return "discharge_not_paired"
-    if tl.last is not None and tl.last <= _day_end(t) + _WINDOW:
+    horizon_end = _day_end(t) + _WINDOW
+    readmitted = tl.admits_from(_day_end(t) + _ONE_MINUTE, horizon_end)
+    if not readmitted and tl.last is not None and tl.last < horizon_end:  # femr: end_time < t + 30 d
         return "ours_censors"
     return "unexplained"
 
