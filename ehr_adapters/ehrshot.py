@@ -146,7 +146,7 @@ def _operational(task, events, codes, visits, span, report) -> pl.DataFrame:
         return multi_day.select(
             "subject_id",
             _end_of_day("start").alias("prediction_time"),
-            _yes_no(pl.col("end") - pl.col("start") >= timedelta(days=7)).alias("label"),
+            _yes_no(pl.col("end") - pl.col("start") >= task.long_stay).alias("label"),
         )
     if task.name == "icu_transfer":
         return _icu_transfer(multi_day, events, codes, report)

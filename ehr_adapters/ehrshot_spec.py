@@ -60,7 +60,10 @@ class EhrshotTask:
     window: tuple[timedelta, timedelta] | None = None  # outcome window after the prediction time
     censored_dropped: bool = False  # drop "no" labels whose record ends inside the window
     exclusions: tuple[str, ...] = ()
-    ask: str = ""  # the clinical question (operational / diagnosis tasks)
+    # the clinical question (operational / diagnosis tasks); "{window}" and "{stay}" are filled in from
+    # `window` and `long_stay`, the values the labeler reads
+    ask: str = ""
+    long_stay: timedelta | None = None  # long_los: a stay at least this long is "yes"
     # lab tasks
     concept: str | None = None
     what: str = ""  # "sodium", "platelet count"
@@ -78,7 +81,7 @@ class EhrshotTask:
     @property
     def question(self) -> str:
         if self.group != "lab":
-            return self.ask
+            return self.ask.format(window=_window_text(self.window), stay=_days_text(self.long_stay))
         severe, moderate, mild = self.cuts
         # the labeler's own unit conversions, so a record in another unit (glucose in mg/dL) is read as it is
         converted = [
@@ -131,9 +134,20 @@ class EhrshotTask:
 _END_OF_DAY = "at 11:59 pm on the day of"
 
 
-def _op(name, ehr, source, ask, prediction, exclusions, window=None, censored=False) -> EhrshotTask:
+def _days_text(span: timedelta | None) -> str:
+    return f"{span / timedelta(days=1):g} days" if span is not None else ""
+
+
+def _window_text(window: tuple[timedelta, timedelta] | None) -> str:
+    """The outcome window as the question states it: "within the next 30 days" (counted from the prediction
+    time, which the question names; the window's 1-minute start only leaves out the prediction instant,
+    whose events the prompt already shows)."""
+    return f"within the next {_days_text(window[1])}" if window is not None else ""
+
+
+def _op(name, ehr, source, ask, prediction, exclusions, window=None, censored=False, long_stay=None) -> EhrshotTask:
     return EhrshotTask(name, "binary", YES_NO, ehr, "operational", f"{_FEMR} {source}", prediction, window,
-                       censored, exclusions, f"{ask} (predicted {prediction})")  # fmt: skip
+                       censored, exclusions, f"{ask} (predicted {prediction})", long_stay=long_stay)  # fmt: skip
 
 
 def _lab(name, source, concept, what, unit, cuts, factors, codes, items) -> EhrshotTask:
@@ -154,8 +168,7 @@ def _dx(name, ehr, what, icd9, icd10, snomed, source) -> EhrshotTask:
         f"{_END_OF_DAY} each hospital discharge", (timedelta(minutes=1), timedelta(days=365)), True,
         ("prediction times at or after the patient's first diagnosis (the answer is already known)",
          "'no' labels whose record ends less than 365 days after the prediction time (censored)"),
-        f"Will the patient receive a first diagnosis of {what} within the next year (after this "
-        f"discharge)? (predicted {_END_OF_DAY} discharge)",
+        f"Will the patient receive a first diagnosis of {what} {{window}}? (predicted {_END_OF_DAY} discharge)",
         icd9=icd9, icd10=icd10, snomed=snomed,
     )  # fmt: skip
 
@@ -168,10 +181,10 @@ _BLOOD_GAS = "blood-gas analyser (whole blood): not the serum/plasma chemistry E
 _MMOL = {"mmol/L": ("*", 1), "meq/L": ("*", 1)}
 # fmt: off
 TASKS: dict[str, EhrshotTask] = {t.name: t for t in (
-    _op("long_los", "guo_los", "Guo_LongLOSLabeler", "Will this hospital stay last 7 days or longer?",
-        f"{_END_OF_DAY} admission", ("visits discharged on their admission day",)),
+    _op("long_los", "guo_los", "Guo_LongLOSLabeler", "Will this hospital stay last {stay} or longer?",
+        f"{_END_OF_DAY} admission", ("visits discharged on their admission day",), long_stay=timedelta(days=7)),
     _op("readmission_30d", "guo_readmission", "Guo_30DayReadmissionLabeler",
-        "Will the patient be readmitted to hospital within 30 days?", f"{_END_OF_DAY} discharge",
+        "Will the patient be readmitted to hospital {window}?", f"{_END_OF_DAY} discharge",
         ("discharges followed by a readmission on the discharge day",
          "'no' labels whose record ends less than 30 days after the prediction time (censored)"),
         (timedelta(minutes=1), timedelta(days=30)), True),

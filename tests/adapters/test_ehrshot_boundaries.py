@@ -7,6 +7,7 @@ cited per test; deviations (docs/ehrshot.md) are named where a test depends on o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -213,6 +214,28 @@ def test_declarations_are_the_single_source():
             assert any(i.used for i in task.mimic_items)
     assert ehrshot.TASKS["readmission_30d"].window == (timedelta(minutes=1), timedelta(days=30))
     assert ehrshot.TASKS["new_celiac"].window == (timedelta(minutes=1), timedelta(days=365))
+
+
+def test_operational_and_diagnosis_questions_state_the_declared_window_and_stay(monkeypatch):
+    """The stay length and the outcome window a question states are the declaration's, the values the
+    labeler reads: changing the declaration changes both (before, "7 days" and "within 30 days" / "within
+    the next year" were written in the question and again in the labeler)."""
+    tasks = ehrshot.TASKS
+    assert "last 7 days or longer" in tasks["long_los"].question
+    assert "readmitted to hospital within the next 30 days?" in tasks["readmission_30d"].question
+    assert "within the next 365 days?" in tasks["new_lupus"].question
+    for task in tasks.values():
+        if task.group in ("operational", "new_diagnosis"):
+            assert "{" not in task.question and "predicted at 11:59 pm" in task.question
+    longer = replace(tasks["readmission_30d"], window=(timedelta(minutes=1), timedelta(days=90)))
+    assert "within the next 90 days?" in longer.question
+    ten_days = replace(tasks["long_los"], long_stay=timedelta(days=10))
+    assert "last 10 days or longer" in ten_days.question
+    # the labeler reads the same field: an 8-day stay is long at 7 days, not at 10
+    events = visit(1, D(2020, 1, 1, 10), D(2020, 1, 9, 10))
+    assert run(events, ["long_los"])[0] == [(1, D(2020, 1, 1, 23, 59), "yes")]
+    monkeypatch.setitem(ehrshot.TASKS, "long_los", ten_days)
+    assert run(events, ["long_los"])[0] == [(1, D(2020, 1, 1, 23, 59), "no")]
 
 
 def test_every_deviation_is_documented():
