@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from ehr_adapters.ehrshot_spec import END_OF_DAY, TASKS
 from ehr_adapters.meds import MedsDataset
 
 CATEGORIES = (
@@ -50,9 +51,10 @@ CATEGORIES = (
     "ours_censors",
     "unexplained",
 )
-_DAY_END = timedelta(hours=23, minutes=59)
-_WINDOW = timedelta(days=30)
-_ONE_MINUTE = timedelta(minutes=1)  # EHRSHOT's window starts 1 minute after 11:59 pm
+_ACES_WINDOW = timedelta(days=30)  # recipes/aces/readmission_30d.yaml: target (trigger, start + 30d]
+# EHRSHOT's prediction time of day and outcome window, as our labeler reads them from its declaration
+_DAY_END = END_OF_DAY
+_OURS_START, _OURS_WINDOW = TASKS["readmission_30d"].window  # (1 minute, 30 days) after the prediction time
 
 
 class _Timeline:
@@ -155,7 +157,7 @@ def _both(tl: _Timeline, t: datetime, aces_label: bool, ours_label: bool) -> str
         return "agree"
     if aces_label and tl.admits_in(t, _day_end(t)):
         return "aces_counts_same_day_admission"
-    if ours_label and tl.admits_in(t + _WINDOW, _day_end(t) + _WINDOW):
+    if ours_label and tl.admits_in(t + _ACES_WINDOW, _day_end(t) + _OURS_WINDOW):
         return "ours_counts_window_tail"
     return "unexplained"
 
@@ -167,8 +169,8 @@ def _aces_only(tl: _Timeline, t: datetime, *, several: bool) -> str:
         return "ours_skips_same_day_readmission"
     if not tl.paired(t):
         return "discharge_not_paired"
-    horizon_end = _day_end(t) + _WINDOW
-    readmitted = tl.admits_from(_day_end(t) + _ONE_MINUTE, horizon_end)
+    horizon_end = _day_end(t) + _OURS_WINDOW
+    readmitted = tl.admits_from(_day_end(t) + _OURS_START, horizon_end)
     if not readmitted and tl.last is not None and tl.last < horizon_end:  # femr: end_time < t + 30 d
         return "ours_censors"
     return "unexplained"
@@ -177,6 +179,6 @@ def _aces_only(tl: _Timeline, t: datetime, *, several: bool) -> str:
 def _ours_only(tl: _Timeline, discharge: datetime | None) -> str:
     if discharge is None:
         return "unexplained"
-    if tl.last is None or tl.last <= discharge + _WINDOW:
+    if tl.last is None or tl.last <= discharge + _ACES_WINDOW:
         return "aces_censors"
     return "unexplained"

@@ -20,7 +20,6 @@ Visits are MIMIC-style `HOSPITAL_ADMISSION//...` / `HOSPITAL_DISCHARGE//...` eve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 import polars as pl
 
@@ -28,6 +27,8 @@ from ehr_adapters.ehrshot_files import read_labeled_patients  # noqa: F401  (pub
 from ehr_adapters.ehrshot_spec import (  # noqa: F401  (re-exported: callers import them from here)
     CHEXPERT_FINDINGS,
     DEVIATIONS,
+    END_OF_DAY,
+    LAB_LEAD,
     SEVERITY,
     TASKS,
     YES_NO,
@@ -38,7 +39,6 @@ from ehr_adapters.errors import AdapterError, ReadReport
 from ehr_adapters.meds import MedsDataset
 from ehr_adapters.visits import pair_intervals
 
-_END_OF_DAY = timedelta(hours=23, minutes=59)
 _SCHEMA = {"subject_id": pl.Int64, "prediction_time": pl.Datetime("us"), "task": pl.Utf8, "label": pl.Utf8}
 _STATIC = ("MEDS_BIRTH",)
 SIG_FIGS = 9  # converted lab values are compared at this precision (see `_lab_labels`)  # not a clinical event: the first-event lab exclusion skips it
@@ -133,7 +133,7 @@ def _intervals(events, codes, start: str, end: str, what: str, report: ReadRepor
 
 
 def _end_of_day(col: str) -> pl.Expr:
-    return pl.col(col).dt.truncate("1d") + _END_OF_DAY
+    return pl.col(col).dt.truncate("1d") + END_OF_DAY
 
 
 def _yes_no(expr: pl.Expr) -> pl.Expr:
@@ -270,7 +270,7 @@ def _lab_labels(task, events, codes, span, report, include_blood_gas) -> pl.Data
         .round_sig_figs(SIG_FIGS)
     )
     return results.select(
-        "subject_id", (pl.col("time") - timedelta(minutes=1)).alias("prediction_time"),
+        "subject_id", (pl.col("time") - LAB_LEAD).alias("prediction_time"),
         _severity_expr(task, value).alias("label"), "history",
     )  # fmt: skip
 

@@ -90,9 +90,9 @@ class EhrshotTask:
             if k != 1
         ]
         return (
-            f"Anticipate the next {self.what} result, 1 minute before it is reported: normal, mild, moderate "
-            f"or severe? Severe if {severe.op} {severe.bound:g} {self.unit}, moderate if {moderate.op} "
-            f"{moderate.bound:g}, mild if {mild.op} {mild.bound:g}, otherwise normal"
+            f"Anticipate the next {self.what} result, {_minutes_text(LAB_LEAD)} before it is reported: normal, "
+            f"mild, moderate or severe? Severe if {severe.op} {severe.bound:g} {self.unit}, moderate if "
+            f"{moderate.op} {moderate.bound:g}, mild if {mild.op} {mild.bound:g}, otherwise normal"
             + (f" ({'; '.join(converted)})." if converted else ".")
         )
 
@@ -131,7 +131,25 @@ class EhrshotTask:
         return tuple(i.item for i in self.mimic_items if i.used)
 
 
-_END_OF_DAY = "at 11:59 pm on the day of"
+# Prediction times, read by the labelers and stated by the questions. femr's
+# `move_datetime_to_end_of_day` sets 23:59 (operational and diagnosis tasks); `InstantLabValueLabeler`
+# predicts 1 minute before the result.
+END_OF_DAY = timedelta(hours=23, minutes=59)
+LAB_LEAD = timedelta(minutes=1)
+
+
+def clock_text(time_of_day: timedelta) -> str:
+    """A time of day as the questions write it: timedelta(hours=23, minutes=59) -> "11:59 pm"."""
+    hours, minutes = divmod(int(time_of_day / timedelta(minutes=1)), 60)
+    return f"{(hours - 1) % 12 + 1}:{minutes:02d} {'am' if hours < 12 else 'pm'}"
+
+
+def _minutes_text(span: timedelta) -> str:
+    n = int(span / timedelta(minutes=1))
+    return f"{n} minute{'' if n == 1 else 's'}"
+
+
+_END_OF_DAY = f"at {clock_text(END_OF_DAY)} on the day of"
 
 
 def _days_text(span: timedelta | None) -> str:
@@ -152,7 +170,8 @@ def _op(name, ehr, source, ask, prediction, exclusions, window=None, censored=Fa
 
 def _lab(name, source, concept, what, unit, cuts, factors, codes, items) -> EhrshotTask:
     return EhrshotTask(
-        name, "multiclass", SEVERITY, name, "lab", f"{_FEMR} {source}", "1 minute before the result",
+        name, "multiclass", SEVERITY, name, "lab", f"{_FEMR} {source}",
+        f"{_minutes_text(LAB_LEAD)} before the result",
         exclusions=(
             "results at the patient's first clinical event time (EHRSHOT: first event)",
             "results in a unit with no declared conversion (counted in the read report)",

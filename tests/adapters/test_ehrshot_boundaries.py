@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from ehr_adapters import ehrshot
+from ehr_adapters.ehrshot_spec import END_OF_DAY, LAB_LEAD, clock_text
 from ehr_adapters.errors import ReadReport
 from ehr_adapters.meds import MedsDataset
 from ehr_adapters.ucum import ucum_unit
@@ -224,9 +225,14 @@ def test_operational_and_diagnosis_questions_state_the_declared_window_and_stay(
     assert "last 7 days or longer" in tasks["long_los"].question
     assert "readmitted to hospital within the next 30 days?" in tasks["readmission_30d"].question
     assert "within the next 365 days?" in tasks["new_lupus"].question
+    # the prediction times the labelers use (END_OF_DAY, LAB_LEAD) are the ones the questions state
+    assert (clock_text(END_OF_DAY), clock_text(timedelta(hours=12)), clock_text(timedelta(minutes=5))) == (
+        "11:59 pm", "12:00 pm", "12:05 am")  # fmt: skip
     for task in tasks.values():
         if task.group in ("operational", "new_diagnosis"):
-            assert "{" not in task.question and "predicted at 11:59 pm" in task.question
+            assert "{" not in task.question and f"predicted at {clock_text(END_OF_DAY)}" in task.question
+        if task.group == "lab":
+            assert LAB_LEAD == timedelta(minutes=1) and "1 minute before it is reported" in task.question
     longer = replace(tasks["readmission_30d"], window=(timedelta(minutes=1), timedelta(days=90)))
     assert "within the next 90 days?" in longer.question
     ten_days = replace(tasks["long_los"], long_stay=timedelta(days=10))
