@@ -75,9 +75,8 @@ def _thresholds_text(task) -> str:
 
 
 def _lab_question(task, unit_text: str) -> str:
-    what = task.description.split("next ", 1)[-1].split(" result", 1)[0]
     return (f"Using EHRSHOT's {task.name} thresholds in {unit_text} ({_thresholds_text(task)}), how severe is "
-            f"the most recent {what} result: normal, mild, moderate or severe?")  # fmt: skip
+            f"the most recent {task.what} result: normal, mild, moderate or severe?")  # fmt: skip
 
 
 def ehrshot_lab_rows(
