@@ -52,8 +52,7 @@ CATEGORIES = (
     "unexplained",
 )
 _ACES_WINDOW = timedelta(days=30)  # recipes/aces/readmission_30d.yaml: target (trigger, start + 30d]
-# EHRSHOT's prediction time of day and outcome window, as our labeler reads them from its declaration
-_DAY_END = END_OF_DAY
+# EHRSHOT's outcome window (and, as END_OF_DAY, its prediction time of day), as our labeler declares them
 _OURS_START, _OURS_WINDOW = TASKS["readmission_30d"].window  # (1 minute, 30 days) after the prediction time
 
 
@@ -144,7 +143,7 @@ def compare_readmission(aces: pl.DataFrame, ours: pl.DataFrame, dataset: MedsDat
 
 
 def _day_end(t: datetime) -> datetime:
-    return datetime.combine(t.date(), datetime.min.time()) + _DAY_END
+    return datetime.combine(t.date(), datetime.min.time()) + END_OF_DAY
 
 
 def _last_discharge_on(tl: _Timeline, day) -> datetime | None:

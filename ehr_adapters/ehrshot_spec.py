@@ -149,7 +149,7 @@ def _minutes_text(span: timedelta) -> str:
     return f"{n} minute{'' if n == 1 else 's'}"
 
 
-_END_OF_DAY = f"at {clock_text(END_OF_DAY)} on the day of"
+_AT_DAY_END = f"at {clock_text(END_OF_DAY)} on the day of"
 
 
 def _days_text(span: timedelta | None) -> str:
@@ -184,10 +184,10 @@ def _lab(name, source, concept, what, unit, cuts, factors, codes, items) -> Ehrs
 def _dx(name, ehr, what, icd9, icd10, snomed, source) -> EhrshotTask:
     return EhrshotTask(
         name, "binary", YES_NO, ehr, "new_diagnosis", f"{_FEMR} {source}",
-        f"{_END_OF_DAY} each hospital discharge", (timedelta(minutes=1), timedelta(days=365)), True,
+        f"{_AT_DAY_END} each hospital discharge", (timedelta(minutes=1), timedelta(days=365)), True,
         ("prediction times at or after the patient's first diagnosis (the answer is already known)",
          "'no' labels whose record ends less than 365 days after the prediction time (censored)"),
-        f"Will the patient receive a first diagnosis of {what} {{window}}? (predicted {_END_OF_DAY} discharge)",
+        f"Will the patient receive a first diagnosis of {what} {{window}}? (predicted {_AT_DAY_END} discharge)",
         icd9=icd9, icd10=icd10, snomed=snomed,
     )  # fmt: skip
 
@@ -201,14 +201,14 @@ _MMOL = {"mmol/L": ("*", 1), "meq/L": ("*", 1)}
 # fmt: off
 TASKS: dict[str, EhrshotTask] = {t.name: t for t in (
     _op("long_los", "guo_los", "Guo_LongLOSLabeler", "Will this hospital stay last {stay} or longer?",
-        f"{_END_OF_DAY} admission", ("visits discharged on their admission day",), long_stay=timedelta(days=7)),
+        f"{_AT_DAY_END} admission", ("visits discharged on their admission day",), long_stay=timedelta(days=7)),
     _op("readmission_30d", "guo_readmission", "Guo_30DayReadmissionLabeler",
-        "Will the patient be readmitted to hospital {window}?", f"{_END_OF_DAY} discharge",
+        "Will the patient be readmitted to hospital {window}?", f"{_AT_DAY_END} discharge",
         ("discharges followed by a readmission on the discharge day",
          "'no' labels whose record ends less than 30 days after the prediction time (censored)"),
         (timedelta(minutes=1), timedelta(days=30)), True),
     _op("icu_transfer", "guo_icu", "Guo_ICUAdmissionLabeler",
-        "Will the patient be transferred to an ICU during this hospital stay?", f"{_END_OF_DAY} admission",
+        "Will the patient be transferred to an ICU during this hospital stay?", f"{_AT_DAY_END} admission",
         ("visits discharged on their admission day",
          "visits with an ICU stay starting on the admission day (or already running at admission)")),
     _lab("lab_thrombocytopenia", "ThrombocytopeniaInstantLabValueLabeler", "platelets", "platelet count",
