@@ -10,8 +10,10 @@ waits for. The goal (issue #11) is >= 100,000 completions/s on one core for ever
 completions. The process pins itself to one CPU core when the OS allows it, and rates are computed from
 the process's CPU time (`time.process_time`), so they are per core and not skewed by other load on the
 machine; wall-clock rates are printed beside them. Each repetition is a fresh batch (new golds, new
-completions) timed once, as each GRPO step brings new prompts, so no pass is served from the answer and gold
-caches a previous pass filled; one-time imports happen in an untimed warm-up on another seed. A virtual
+completions) timed once, as each GRPO step brings new prompts, and the rewards' caches of answers and golds
+are emptied before each timed pass (`rewards.caches.clear`), so no reward is served what another one read
+from the same batch (a recipe that runs several rewards on one batch gets that help; one alone does not);
+one-time imports happen in an untimed warm-up on another seed. A virtual
 machine's speed drifts by 20-30 % within minutes (up to 2x on the development VM), hence the median of
 several repetitions, and a fixed pure-Python probe (`build_e2e.speed_probe`) timed before and after each
 repetition, printed with the results, so a slow run can be told from a slow machine.
@@ -40,7 +42,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from build_e2e import speed_probe  # noqa: E402
 
-from rewards import get_reward, stats  # noqa: E402
+from rewards import caches, get_reward, stats  # noqa: E402
 
 SENTENCES = (
     "The patient is a {a}-year-old {s} presenting with shortness of breath and bilateral leg edema.",
@@ -213,6 +215,7 @@ def time_columns(name: str, completions, cols: dict, batch: int = 256) -> tuple[
     """Like `time_reward`, for any reward's columns (prompts kept: pseudo_label groups by prompt)."""
     f = get_reward(name)
     batches = []
+    caches.clear()  # cold: another reward timed on the same batch must not have read it for this one
     clock = _Clock().__enter__()
     for i in range(0, len(completions), batch):
         part = {k: v[i : i + batch] for k, v in cols.items()}
@@ -241,6 +244,7 @@ def time_reward(name: str, completions, golds, tasks, batch: int = 256) -> tuple
     """(completions per CPU second, per wall second, mean score), in TRL-sized batches."""
     f = get_reward(name)
     batches = []
+    caches.clear()  # cold, as in `time_columns`
     clock = _Clock().__enter__()
     for i in range(0, len(completions), batch):
         batches.append(
