@@ -13,8 +13,10 @@ from rewards import caches, get_reward, parse
 
 
 def _reward_modules():
-    # import_module, not getattr: `rewards.trial_limits` is also an exported function's name
-    return [importlib.import_module(f"rewards.{m.name}") for m in pkgutil.iter_modules(rewards.__path__)]
+    # import_module, not getattr: `rewards.trial_limits` is also an exported function's name. Plus the
+    # grading rules the rewards share with `calc audit` (calculators.answers).
+    names = [f"rewards.{m.name}" for m in pkgutil.iter_modules(rewards.__path__)] + ["calculators.answers"]
+    return [importlib.import_module(name) for name in names]
 
 
 def test_every_cache_in_the_rewards_is_listed():
@@ -29,7 +31,7 @@ def test_every_cache_in_the_rewards_is_listed():
             if name.endswith("_MEMO") and isinstance(obj, dict):
                 found.append(name)
                 assert id(obj) in memos, f"{module.__name__}.{name} is a memo not in rewards.caches"
-    assert {"_parse_text", "read_number_text", "_LENIENT_MEMO", "declared"} <= set(found)  # the walk sees them
+    assert {"_parse_text", "read_number_text", "_LENIENT_MEMO", "declared", "decimal_interval"} <= set(found)  # the walk sees them
 
 
 MEDCALC_GOLD = json.dumps(
